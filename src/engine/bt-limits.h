@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * Copyright 2026 The bTorrent authors
+ *
+ * Every bound the engine puts on input from files and the network lives
+ * here, each with the reason for its value.
+ */
+#pragma once
+
+/* The largest .torrent file we read. A 1 TiB torrent with 256 KiB pieces
+ * carries 80 MiB of piece hashes; real torrents stay far below. This is also
+ * the bound on any bencoded buffer handed to the decoder by default. */
+#define BT_BENCODE_MAX_SIZE (100 * 1024 * 1024)
+
+/* Real torrents nest at most 5 levels (dict > info > files > dict > path).
+ * The decoder is iterative, so this guards memory and consumers that walk
+ * the tree recursively, not the C stack. */
+#define BT_BENCODE_MAX_DEPTH 100
+
+/* Each element costs a node (~64 bytes). 2 million covers a torrent with
+ * several hundred thousand files and bounds a hostile file to ~128 MiB. */
+#define BT_BENCODE_MAX_ELEMENTS 2000000
+
+/* Files in one torrent. The largest real ones (game and dataset dumps) hold
+ * a few hundred thousand; more is a denial-of-service attempt. */
+#define BT_METAINFO_MAX_FILES 1000000
+
+/* Components in one file path, and bytes in the relative path as written
+ * under the download folder: Linux's PATH_MAX is 4096 including the
+ * download folder itself, so leave room for it. */
+#define BT_METAINFO_MAX_PATH_DEPTH 128
+#define BT_METAINFO_MAX_PATH_LENGTH 3072
+
+/* Linux NAME_MAX: one file name in bytes. Longer components are shortened. */
+#define BT_METAINFO_MAX_COMPONENT 255
+
+/* Piece length bounds. Pieces are buffered whole in memory while they are
+ * downloaded and verified; 256 MiB is above anything a mainstream client
+ * creates (libtorrent and Transmission stop at 16-64 MiB). */
+#define BT_METAINFO_MAX_PIECE_LENGTH (256u * 1024 * 1024)
+
+/* Peer protocol and storage index pieces with 32-bit integers. */
+#define BT_METAINFO_MAX_PIECES G_MAXUINT32
+
+/* Tracker URLs across all tiers; public torrents sometimes list a few
+ * hundred, nobody needs thousands of announces. */
+#define BT_METAINFO_MAX_TRACKERS 1000
+
+/* Web seed URLs (BEP 19). */
+#define BT_METAINFO_MAX_WEB_SEEDS 1000
+
+/* Piece lengths bTorrent picks when creating a torrent, and accepts from the
+ * user: the 16 KiB block size up to 16 MiB, powers of two. */
+#define BT_CREATE_MIN_PIECE_LENGTH (16u * 1024)
+#define BT_CREATE_MAX_PIECE_LENGTH (16u * 1024 * 1024)
+
+/* Aim for about this many pieces when choosing a piece length
+ * automatically: ~40 KiB of hashes, small enough to load fast and to send as
+ * metadata, fine-grained enough for a swarm to trade. */
+#define BT_CREATE_TARGET_PIECES 2048
