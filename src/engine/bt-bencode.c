@@ -39,7 +39,7 @@ typedef struct
   GHashTable *seen_keys; /* only once a dictionary's keys arrive unsorted */
 } Frame;
 
-G_DEFINE_BOXED_TYPE (BtBencode, bt_bencode_get_gtype, bt_bencode_ref, bt_bencode_unref)
+G_DEFINE_BOXED_TYPE (BtBencode, bt_bencode, bt_bencode_ref, bt_bencode_unref)
 
 static const BtBencodeLimits default_limits = {
   .max_size = BT_BENCODE_MAX_SIZE,

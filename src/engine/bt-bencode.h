@@ -3,7 +3,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 
 G_BEGIN_DECLS
 
@@ -41,7 +41,7 @@ typedef struct
  */
 typedef struct _BtBencode BtBencode;
 
-GType          bt_bencode_get_gtype       (void) G_GNUC_CONST;
+GType          bt_bencode_get_type        (void) G_GNUC_CONST;
 
 BtBencode     *bt_bencode_decode          (GBytes                *bytes,
                                            const BtBencodeLimits *limits,
