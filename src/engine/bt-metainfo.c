@@ -110,6 +110,18 @@ dup_text (BtBencode  *dict,
   return g_utf8_make_valid ((const char *) data, len);
 }
 
+/* How a name from the torrent is shown to a person when it had to be
+ * changed: bytes that are not UTF-8 become U+FFFD and NULs are visible, so
+ * the difference from the saved name is apparent. */
+static char *
+make_printable (const guint8 *data,
+                gsize         length)
+{
+  /* An embedded NUL is invalid to g_utf8_validate_len(), so it is
+   * replaced too and the result is one whole C string. */
+  return g_utf8_make_valid ((const char *) data, length);
+}
+
 /* Picks "path.utf-8" over "path" when it is a list of valid UTF-8 strings,
  * so that a torrent's intended names win over a legacy encoding. */
 static BtBencode *
@@ -228,7 +240,7 @@ build_file_path (BtMetainfo      *self,
           return FALSE;
         }
       data = bt_bencode_get_string (part, &len);
-      printable = bt_path_make_utf8 (data, len);
+      printable = make_printable (data, len);
       g_string_append_c (original, '/');
       g_string_append (original, printable);
 
@@ -614,7 +626,7 @@ parse_name (BtMetainfo  *self,
     }
 
   data = bt_bencode_get_string (name, &len);
-  self->original_name = bt_path_make_utf8 (data, len);
+  self->original_name = make_printable (data, len);
   self->name = bt_path_sanitize_component (data, len);
   if (*self->name == '\0')
     {
