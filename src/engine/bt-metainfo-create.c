@@ -462,23 +462,24 @@ options_validate (const BtMetainfoCreateOptions  *options,
 
 typedef struct
 {
-  GPtrArray *files;      /* of CreateFile */
-  GPtrArray *stack;      /* names from the top folder down to the current one */
-  gsize      stack_size; /* bytes of the joined path, name included */
-  guint64    total;
+  GPtrArray    *files;      /* of CreateFile */
+  GPtrArray    *stack;      /* names from the top folder down to the current one */
+  gsize         stack_size; /* bytes of the joined path, name included */
+  guint64       total;
   GCancellable *cancellable;
 } Walk;
 
+/* "@what “@path”: reason", e.g. "Could not read “/x/y”: Permission denied". */
 static void
 set_io_error (GError     **error,
               int          saved_errno,
-              const char  *format,
+              const char  *what,
               const char  *path)
 {
   g_autofree char *display = g_filename_display_name (path);
-  g_autofree char *message = g_strdup_printf (format, display);
 
-  g_set_error (error, BT_ERROR, BT_ERROR_IO, "%s: %s", message, g_strerror (saved_errno));
+  g_set_error (error, BT_ERROR, BT_ERROR_IO, "%s “%s”: %s", what, display,
+               g_strerror (saved_errno));
 }
 
 static gboolean
@@ -556,7 +557,7 @@ walk_entry (Walk        *walk,
 
   if (g_lstat (path, &st) != 0)
     {
-      set_io_error (error, errno, "Could not read “%s”", path);
+      set_io_error (error, errno, "Could not read", path);
       return FALSE;
     }
 
@@ -618,7 +619,7 @@ walk_folder (Walk        *walk,
   dir = opendir (path);
   if (dir == NULL)
     {
-      set_io_error (error, errno, "Could not open the folder “%s”", path);
+      set_io_error (error, errno, "Could not open the folder", path);
       return FALSE;
     }
 
@@ -636,7 +637,7 @@ walk_folder (Walk        *walk,
   closedir (dir);
   if (saved_errno != 0)
     {
-      set_io_error (error, saved_errno, "Could not list the folder “%s”", path);
+      set_io_error (error, saved_errno, "Could not list the folder", path);
       return FALSE;
     }
 
@@ -679,7 +680,7 @@ walk_source (GFile         *source,
    * folder: it cannot be part of a loop yet. */
   if (g_stat (path, &st) != 0)
     {
-      set_io_error (error, errno, "Could not read “%s”", path);
+      set_io_error (error, errno, "Could not read", path);
       return FALSE;
     }
 
@@ -809,14 +810,12 @@ typedef struct
 static void
 reader_submit (Reader *reader)
 {
-  g_autoptr(GError) error = NULL;
+  PieceBuffer *buffer = g_steal_pointer (&reader->current);
 
-  reader->current->index = reader->next_index++;
-  /* The pool is exclusive: its threads already exist, so this only fails
-   * if the pool is being torn down, which the reader never does early. */
-  if (!g_thread_pool_push (reader->pool, reader->current, &error))
-    g_critical ("Could not queue a piece for hashing: %s", error->message);
-  reader->current = NULL;
+  buffer->index = reader->next_index++;
+  /* Only starting a thread can fail here, and then the piece is still
+   * queued; an exclusive pool started all its threads up front. */
+  g_thread_pool_push (reader->pool, buffer, NULL);
 }
 
 static gboolean
@@ -827,6 +826,7 @@ reader_add_file (Reader        *reader,
 {
   guint64 remaining = file->length;
   guint8 extra;
+  gssize n_extra;
   gboolean ok = FALSE;
   struct stat st;
   int fd;
@@ -836,12 +836,12 @@ reader_add_file (Reader        *reader,
   fd = open (file->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0)
     {
-      set_io_error (error, errno, "Could not open “%s”", file->path);
+      set_io_error (error, errno, "Could not open", file->path);
       return FALSE;
     }
   if (fstat (fd, &st) != 0)
     {
-      set_io_error (error, errno, "Could not read “%s”", file->path);
+      set_io_error (error, errno, "Could not read", file->path);
       goto out;
     }
   if (!S_ISREG (st.st_mode) || (guint64) st.st_size != file->length)
@@ -870,7 +870,7 @@ reader_add_file (Reader        *reader,
       n = read_full (fd, reader->current->data + reader->current->length, want);
       if (n < 0)
         {
-          set_io_error (error, errno, "Could not read “%s”", file->path);
+          set_io_error (error, errno, "Could not read", file->path);
           goto out;
         }
       if ((gsize) n < want)
@@ -885,7 +885,13 @@ reader_add_file (Reader        *reader,
     }
 
   /* Growth after the walk would silently leave the new bytes out. */
-  if (read_full (fd, &extra, 1) != 0)
+  n_extra = read_full (fd, &extra, 1);
+  if (n_extra < 0)
+    {
+      set_io_error (error, errno, "Could not read", file->path);
+      goto out;
+    }
+  if (n_extra > 0)
     {
       set_changed_error (error, file->path);
       goto out;
@@ -1121,7 +1127,7 @@ create_run (GFile                          *source,
   if (g_bytes_get_size (bytes) > BT_BENCODE_MAX_SIZE)
     {
       g_set_error (error, BT_ERROR, BT_ERROR_CREATE_INVALID,
-                   "The torrent would be larger than %u MiB; share fewer files",
+                   "The torrent would be larger than %d MiB; share fewer files",
                    BT_BENCODE_MAX_SIZE / (1024 * 1024));
       return NULL;
     }
