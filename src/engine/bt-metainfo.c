@@ -666,8 +666,12 @@ bt_metainfo_parse (BtMetainfo  *self,
   BtBencode *value;
   gsize info_len;
   const guint8 *info_data;
+  gsize consumed = 0;
 
-  root = bt_bencode_decode (bytes, NULL, &local_error);
+  /* Data after the torrent's dictionary (a stray newline, padding added by
+   * a web server) is ignored, as Transmission and aria2 ignore it: the
+   * dictionary itself is still read strictly. */
+  root = bt_bencode_decode_prefix (bytes, NULL, &consumed, &local_error);
   if (root == NULL)
     {
       g_set_error (error, BT_ERROR, local_error->code,
@@ -696,6 +700,10 @@ bt_metainfo_parse (BtMetainfo  *self,
   info_data = g_bytes_get_data (self->info_bytes, &info_len);
   bt_sha1 (info_data, info_len, self->info_hash);
   self->info_hash_hex = bt_hex_encode (self->info_hash, BT_INFO_HASH_LENGTH);
+
+  if (consumed < g_bytes_get_size (bytes))
+    add_warning (self, "%" G_GSIZE_FORMAT " bytes of extra data after the torrent are ignored",
+                 g_bytes_get_size (bytes) - consumed);
 
   if (!parse_name (self, info, error)
       || !parse_files (self, info, error)

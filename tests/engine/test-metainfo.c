@@ -322,6 +322,28 @@ test_info_bytes (void)
                    text + 7, strlen (text) - 8);
 }
 
+static void
+test_trailing_data_ignored (void)
+{
+  const char *text = "d4:infod6:lengthi1e4:name1:x12:piece lengthi16384e"
+                     "6:pieces20:01234567890123456789ee";
+  g_autofree char *with_tail = g_strconcat (text, "\n\0\0<html>", NULL);
+  g_autoptr(GBytes) clean = g_bytes_new_static (text, strlen (text));
+  g_autoptr(GBytes) tail = g_bytes_new (with_tail, strlen (text) + 9);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BtMetainfo) a = bt_metainfo_new_from_bytes (clean, &error);
+  g_autoptr(BtMetainfo) b = NULL;
+
+  g_assert_no_error (error);
+  /* Transmission and aria2 read such files; so do we, with a warning, and
+   * the identity of the torrent is unchanged. */
+  b = bt_metainfo_new_from_bytes (tail, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (bt_metainfo_get_info_hash_hex (a), ==, bt_metainfo_get_info_hash_hex (b));
+  g_assert_null (bt_metainfo_get_warnings (a)[0]);
+  g_assert_nonnull (strstr (bt_metainfo_get_warnings (b)[0], "9 bytes of extra data"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -335,6 +357,7 @@ main (int    argc,
   g_test_add_func ("/engine/metainfo/utf8-variants", test_utf8_variants);
   g_test_add_func ("/engine/metainfo/from-file", test_from_file);
   g_test_add_func ("/engine/metainfo/info-bytes", test_info_bytes);
+  g_test_add_func ("/engine/metainfo/trailing-data", test_trailing_data_ignored);
 
   return g_test_run ();
 }
