@@ -36,6 +36,17 @@ typedef enum
   BT_ERROR_CREATE_EMPTY,        /* nothing to put in a new torrent */
   BT_ERROR_CREATE_INVALID,      /* bad options for a new torrent */
   BT_ERROR_IO,
+  BT_ERROR_WIRE_PROTOCOL,       /* a peer broke the peer wire protocol */
+  BT_ERROR_WIRE_TOO_LARGE,      /* a peer message longer than we accept */
+  BT_ERROR_BITFIELD_INVALID,    /* wrong length or spare bits set */
+  BT_ERROR_TRACKER_FAILURE,     /* the tracker answered with a "failure reason" */
+  BT_ERROR_TRACKER_PROTOCOL,    /* the tracker's answer is not understood */
+  BT_ERROR_TRACKER_TIMEOUT,     /* the tracker did not answer in time */
+  BT_ERROR_TRACKER_UNSUPPORTED, /* a tracker URL scheme we cannot talk to */
+  BT_ERROR_HASH_MISMATCH,       /* a piece's data does not match its SHA1 */
+  BT_ERROR_STORAGE_UNSAFE,      /* a path would leave the download folder */
+  BT_ERROR_NO_SPACE,            /* the disk is full */
+  BT_ERROR_CANCELLED,
 } BtError;
 
 GQuark bt_error_quark (void);
