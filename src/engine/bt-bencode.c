@@ -898,8 +898,11 @@ encode_value (GByteArray *out,
 
         /* Canonical bencode sorts keys as raw byte strings. Sort (key, value)
          * pairs as units: each pair is two adjacent pointers. */
-        memcpy (entries, value->items->pdata, sizeof (BtBencode *) * n_entries * 2);
-        qsort (entries, n_entries, sizeof (BtBencode *) * 2, compare_entries);
+        if (n_entries > 0)
+          {
+            memcpy (entries, value->items->pdata, sizeof (BtBencode *) * n_entries * 2);
+            qsort (entries, n_entries, sizeof (BtBencode *) * 2, compare_entries);
+          }
 
         g_byte_array_append (out, (const guint8 *) "d", 1);
         for (guint i = 0; i < n_entries; i++)

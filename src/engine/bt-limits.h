@@ -57,3 +57,46 @@
  * automatically: ~40 KiB of hashes, small enough to load fast and to send as
  * metadata, fine-grained enough for a swarm to trade. */
 #define BT_CREATE_TARGET_PIECES 2048
+
+/* Peer wire protocol (bt-wire). */
+
+/* The longest extension-protocol (BEP 10) message we accept, as a length
+ * prefix value. The largest one we speak is a ut_metadata piece: 16 KiB of
+ * metadata after a bencoded header of a few dozen bytes; extension
+ * handshakes and PEX messages are a few KiB. 64 KiB leaves room for
+ * extensions we do not know yet while bounding what one peer can make us
+ * buffer. */
+#define BT_WIRE_MAX_EXTENDED_LENGTH (64u * 1024)
+
+/* Peer connections (bt-peer). */
+
+/* Bytes read from a socket at a time: several 16 KiB blocks per wake-up on
+ * a fast link, small enough per peer for hundreds of peers. */
+#define BT_PEER_READ_CHUNK (128 * 1024)
+
+/* Seconds to wait for a TCP connection, then for the handshake. Peers that
+ * take longer are usually behind a dead NAT mapping. */
+#define BT_PEER_CONNECT_TIMEOUT_S 10
+#define BT_PEER_HANDSHAKE_TIMEOUT_S 20
+
+/* A peer that sends nothing, not even a keep-alive (every two minutes per
+ * BEP 3), for this long is gone. We send keep-alives more often than that. */
+#define BT_PEER_IDLE_TIMEOUT_S 180
+#define BT_PEER_KEEPALIVE_INTERVAL_S 90
+
+/* A peer that unchokes us but answers no request for this long is snubbing
+ * us: its requests go to other peers and it gets one at a time. */
+#define BT_PEER_SNUB_TIMEOUT_S 20
+
+/* Request pipeline: keep enough requests outstanding to cover this much
+ * time at the peer's measured rate, between the bounds. The maximum stays
+ * under the 250-500 request queues common clients accept (more are
+ * dropped silently by some), the initial depth fills a LAN quickly. */
+#define BT_PEER_REQUEST_QUEUE_TIME_MS 1500
+#define BT_PEER_MIN_PIPELINE 8
+#define BT_PEER_INITIAL_PIPELINE 64
+#define BT_PEER_MAX_PIPELINE 250
+
+/* Peers that contributed to this many pieces that failed their hash check
+ * are banned for the rest of the session. */
+#define BT_PEER_MAX_HASH_FAILURES 3

@@ -50,6 +50,7 @@ struct _BtMetainfo
   GPtrArray  *tiers;    /* of GStrv */
   GStrv       web_seeds;
   GPtrArray  *warnings; /* of char*, NULL-terminated */
+  guint       dropped_trackers;
 };
 
 G_DEFINE_FINAL_TYPE (BtMetainfo, bt_metainfo, G_TYPE_OBJECT)
@@ -118,8 +119,22 @@ make_printable (const guint8 *data,
                 gsize         length)
 {
   /* An embedded NUL is invalid to g_utf8_validate_len(), so it is
-   * replaced too and the result is one whole C string. */
-  return g_utf8_make_valid ((const char *) data, length);
+   * replaced too and the result is one whole C string. Control characters
+   * are replaced as well: these strings end up on terminals, and a torrent
+   * must not be able to send escape sequences to them. */
+  GString *out = g_string_new (NULL);
+  g_autofree char *valid = g_utf8_make_valid ((const char *) data, length);
+
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c))
+        g_string_append_unichar (out, 0xFFFD);
+      else
+        g_string_append_len (out, p, g_utf8_next_char (p) - p);
+    }
+  return g_string_free (out, FALSE);
 }
 
 /* Picks "path.utf-8" over "path" when it is a list of valid UTF-8 strings,
@@ -522,7 +537,10 @@ add_tracker (BtMetainfo  *self,
   if (*text == '\0' || g_hash_table_contains (seen, text))
     return FALSE;
   if (g_hash_table_size (seen) >= BT_METAINFO_MAX_TRACKERS)
-    return FALSE;
+    {
+      self->dropped_trackers++;
+      return FALSE;
+    }
 
   g_hash_table_add (seen, g_strdup (text));
   g_ptr_array_add (tier, g_steal_pointer (&text));
@@ -580,8 +598,9 @@ parse_trackers (BtMetainfo *self,
         g_ptr_array_unref (tier);
     }
 
-  if (g_hash_table_size (seen) >= BT_METAINFO_MAX_TRACKERS)
-    add_warning (self, "Only the first %u trackers are used", BT_METAINFO_MAX_TRACKERS);
+  if (self->dropped_trackers > 0)
+    add_warning (self, "Only the first %u trackers are used; %u more are ignored",
+                 BT_METAINFO_MAX_TRACKERS, self->dropped_trackers);
 }
 
 static void

@@ -154,8 +154,15 @@ bt_path_add_counter (const char *path,
   g_autofree char *suffix = g_strdup_printf (".%u", counter);
   GString *name = g_string_new_len (base, ext);
 
-  /* Keep room for the number within NAME_MAX. */
-  shorten (name, BT_METAINFO_MAX_COMPONENT - strlen (suffix) - (base_len - ext));
+  gsize dir_len = base - path;
+  gsize budget = MIN (BT_METAINFO_MAX_COMPONENT,
+                      BT_METAINFO_MAX_PATH_LENGTH > dir_len ? BT_METAINFO_MAX_PATH_LENGTH - dir_len : 0);
+
+  /* Keep room for the number within NAME_MAX and within the whole path's
+   * limit, so numbering never makes a path too long to create. */
+  budget = budget > strlen (suffix) + (base_len - ext) + 1
+           ? budget - strlen (suffix) - (base_len - ext) : 1;
+  shorten (name, budget);
   g_string_append (name, suffix);
   g_string_append (name, base + ext);
   g_string_prepend_len (name, path, base - path);

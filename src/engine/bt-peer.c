@@ -1,0 +1,939 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * Copyright 2026 The bTorrent authors
+ */
+#define G_LOG_DOMAIN "bt-peer"
+
+#include "config.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+
+#include "bt-error.h"
+#include "bt-limits.h"
+#include "bt-peer.h"
+
+struct _BtPeer
+{
+  GObject                 parent_instance;
+
+  GInetSocketAddress     *address;
+  char                   *address_string;
+  guint8                  info_hash[20];
+  guint8                  our_peer_id[20];
+  guint8                  peer_id[20];
+  char                   *client_name;
+  guint32                 n_pieces;
+  guint32                 max_message_length;
+
+  const BtPeerCallbacks  *callbacks;
+  gpointer                user_data;
+
+  GSocketClient          *client;
+  GSocketConnection      *connection;
+  GInputStream           *input;
+  GOutputStream          *output;
+  GCancellable           *cancellable;
+
+  guint8                 *read_chunk;
+  GByteArray             *inbuf;
+  GByteArray             *pending;
+  GByteArray             *writing;
+
+  BtBitfield             *have;
+  GHashTable             *requests;  /* (piece << 32 | begin) → length */
+
+  gint64                  started_us;
+  gint64                  last_received_us;
+  gint64                  last_sent_us;
+  gint64                  last_block_us;
+  gint64                  last_tick_us;
+
+  guint64                 downloaded;
+  guint64                 uploaded;
+  guint64                 window_down;
+  guint64                 window_up;
+  double                  download_rate;
+  double                  upload_rate;
+  guint                   pipeline_depth;
+  guint                   hash_failures;
+
+  guint                   handshaked : 1;
+  guint                   got_first_message : 1;
+  guint                   supports_fast : 1;
+  guint                   am_choking : 1;
+  guint                   am_interested : 1;
+  guint                   peer_choking : 1;
+  guint                   peer_interested : 1;
+  guint                   snubbed : 1;
+  guint                   closed : 1;
+};
+
+G_DEFINE_FINAL_TYPE (BtPeer, bt_peer, G_TYPE_OBJECT)
+
+static void bt_peer_read_more (BtPeer *self);
+static void bt_peer_flush     (BtPeer *self);
+
+/* Auxiliary functions */
+
+static guint64
+request_key (guint32 piece,
+             guint32 begin)
+{
+  return ((guint64) piece << 32) | begin;
+}
+
+static void
+fail (BtPeer     *self,
+      BtError     code,
+      const char *format,
+      ...) G_GNUC_PRINTF (3, 4);
+
+static void
+fail (BtPeer     *self,
+      BtError     code,
+      const char *format,
+      ...)
+{
+  g_autoptr(GError) error = NULL;
+  va_list args;
+
+  va_start (args, format);
+  error = g_error_new_valist (BT_ERROR, code, format, args);
+  va_end (args);
+  bt_peer_close (self, error);
+}
+
+typedef struct
+{
+  BtPeer *peer;
+  GError *error;
+} ClosedNotice;
+
+static gboolean
+notify_closed_cb (gpointer data)
+{
+  ClosedNotice *notice = data;
+
+  if (notice->peer->callbacks->closed != NULL)
+    notice->peer->callbacks->closed (notice->peer, notice->error, notice->peer->user_data);
+  g_clear_error (&notice->error);
+  g_object_unref (notice->peer);
+  g_free (notice);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_bytes (BtPeer       *self,
+             GByteArray   *bytes)
+{
+  if (self->closed)
+    return;
+  g_byte_array_append (self->pending, bytes->data, bytes->len);
+  bt_peer_flush (self);
+}
+
+/* Updates our view of the peer from one message before the owner sees it,
+ * and refuses what the protocol forbids. Returns FALSE when the peer was
+ * closed. */
+static gboolean
+apply_message (BtPeer          *self,
+               const BtMessage *message)
+{
+  gboolean first = !self->got_first_message;
+
+  self->got_first_message = TRUE;
+
+  switch (message->type)
+    {
+    case BT_MSG_CHOKE:
+      self->peer_choking = TRUE;
+      break;
+
+    case BT_MSG_UNCHOKE:
+      self->peer_choking = FALSE;
+      break;
+
+    case BT_MSG_INTERESTED:
+      self->peer_interested = TRUE;
+      break;
+
+    case BT_MSG_NOT_INTERESTED:
+      self->peer_interested = FALSE;
+      break;
+
+    case BT_MSG_HAVE:
+      if (message->index >= self->n_pieces)
+        {
+          fail (self, BT_ERROR_WIRE_PROTOCOL, "%s announced piece %u, but the torrent has %u",
+                self->address_string, message->index, self->n_pieces);
+          return FALSE;
+        }
+      bt_bitfield_set (self->have, message->index);
+      break;
+
+    case BT_MSG_BITFIELD:
+      {
+        g_autoptr(GError) error = NULL;
+        BtBitfield *have;
+
+        if (!first)
+          {
+            fail (self, BT_ERROR_WIRE_PROTOCOL, "%s sent a bitfield after other messages",
+                  self->address_string);
+            return FALSE;
+          }
+        have = bt_bitfield_new_from_bytes (message->payload, message->payload_length,
+                                           self->n_pieces, &error);
+        if (have == NULL)
+          {
+            fail (self, BT_ERROR_BITFIELD_INVALID, "%s: %s", self->address_string, error->message);
+            return FALSE;
+          }
+        bt_bitfield_free (self->have);
+        self->have = have;
+      }
+      break;
+
+    case BT_MSG_HAVE_ALL:
+    case BT_MSG_HAVE_NONE:
+      if (!self->supports_fast || !first)
+        {
+          fail (self, BT_ERROR_WIRE_PROTOCOL, "%s sent %s out of place", self->address_string,
+                bt_wire_message_type_to_string (message->type));
+          return FALSE;
+        }
+      if (message->type == BT_MSG_HAVE_ALL)
+        bt_bitfield_set_all (self->have);
+      else
+        bt_bitfield_clear_all (self->have);
+      break;
+
+    case BT_MSG_PIECE:
+      self->downloaded += message->payload_length;
+      self->window_down += message->payload_length;
+      self->last_block_us = g_get_monotonic_time ();
+      self->snubbed = FALSE;
+      break;
+
+    case BT_MSG_REQUEST:
+    case BT_MSG_CANCEL:
+    case BT_MSG_REJECT:
+    case BT_MSG_SUGGEST:
+    case BT_MSG_ALLOWED_FAST:
+      if (message->index >= self->n_pieces)
+        {
+          fail (self, BT_ERROR_WIRE_PROTOCOL, "%s named piece %u, but the torrent has %u",
+                self->address_string, message->index, self->n_pieces);
+          return FALSE;
+        }
+      break;
+
+    case BT_MSG_KEEPALIVE:
+    case BT_MSG_PORT:
+    case BT_MSG_EXTENDED:
+    case BT_MSG_UNKNOWN:
+    default:
+      break;
+    }
+  return TRUE;
+}
+
+static void
+process_input (BtPeer *self)
+{
+  gsize offset = 0;
+
+  g_object_ref (self);
+
+  while (!self->closed)
+    {
+      const guint8 *data = self->inbuf->data + offset;
+      gsize available = self->inbuf->len - offset;
+      g_autoptr(GError) error = NULL;
+
+      if (!self->handshaked)
+        {
+          BtHandshake handshake;
+          gssize used = bt_wire_parse_handshake (data, available, &handshake, &error);
+
+          if (used < 0)
+            {
+              fail (self, BT_ERROR_WIRE_PROTOCOL, "%s: %s", self->address_string, error->message);
+              break;
+            }
+          if (used == 0)
+            break;
+          offset += used;
+
+          if (memcmp (handshake.info_hash, self->info_hash, 20) != 0)
+            {
+              fail (self, BT_ERROR_WIRE_PROTOCOL, "%s answered for another torrent",
+                    self->address_string);
+              break;
+            }
+          memcpy (self->peer_id, handshake.peer_id, 20);
+          self->client_name = bt_wire_peer_id_to_client_name (handshake.peer_id);
+          self->supports_fast = bt_wire_reserved_test (handshake.reserved, BT_WIRE_RESERVED_FAST);
+          self->handshaked = TRUE;
+          self->last_received_us = g_get_monotonic_time ();
+          if (self->callbacks->handshake != NULL)
+            self->callbacks->handshake (self, self->user_data);
+          continue;
+        }
+      else
+        {
+          BtMessage message;
+          gssize used = bt_wire_parse_message (data, available, self->max_message_length,
+                                               &message, &error);
+
+          if (used < 0)
+            {
+              fail (self, error->code, "%s: %s", self->address_string, error->message);
+              break;
+            }
+          if (used == 0)
+            break;
+
+          self->last_received_us = g_get_monotonic_time ();
+          if (apply_message (self, &message) && self->callbacks->message != NULL)
+            self->callbacks->message (self, &message, self->user_data);
+          offset += used;
+        }
+    }
+
+  if (!self->closed && offset > 0)
+    g_byte_array_remove_range (self->inbuf, 0, offset);
+
+  g_object_unref (self);
+}
+
+static void
+read_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(BtPeer) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gssize n;
+
+  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  if (self->closed)
+    return;
+  if (n < 0)
+    {
+      fail (self, BT_ERROR_IO, "%s: %s", self->address_string, error->message);
+      return;
+    }
+  if (n == 0)
+    {
+      fail (self, BT_ERROR_IO, "%s closed the connection", self->address_string);
+      return;
+    }
+
+  g_byte_array_append (self->inbuf, self->read_chunk, n);
+  process_input (self);
+  if (!self->closed)
+    bt_peer_read_more (self);
+}
+
+static void
+bt_peer_read_more (BtPeer *self)
+{
+  g_input_stream_read_async (self->input, self->read_chunk, BT_PEER_READ_CHUNK,
+                             G_PRIORITY_DEFAULT, self->cancellable, read_cb,
+                             g_object_ref (self));
+}
+
+static void
+write_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(BtPeer) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
+  g_clear_pointer (&self->writing, g_byte_array_unref);
+  if (self->closed)
+    return;
+  if (error != NULL)
+    {
+      fail (self, BT_ERROR_IO, "%s: %s", self->address_string, error->message);
+      return;
+    }
+  bt_peer_flush (self);
+}
+
+static void
+bt_peer_flush (BtPeer *self)
+{
+  if (self->closed || self->writing != NULL || self->output == NULL || self->pending->len == 0)
+    return;
+
+  self->writing = g_steal_pointer (&self->pending);
+  self->pending = g_byte_array_new ();
+  self->last_sent_us = g_get_monotonic_time ();
+  g_output_stream_write_all_async (self->output, self->writing->data, self->writing->len,
+                                   G_PRIORITY_DEFAULT, self->cancellable, write_cb,
+                                   g_object_ref (self));
+}
+
+static void
+connect_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(BtPeer) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) connection = NULL;
+  GSocket *socket;
+
+  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  if (self->closed)
+    return;
+  if (connection == NULL)
+    {
+      fail (self, BT_ERROR_IO, "Could not connect to %s: %s", self->address_string,
+            error->message);
+      return;
+    }
+
+  /* Requests are small and latency-bound: send them at once. */
+  socket = g_socket_connection_get_socket (connection);
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+
+  self->connection = g_steal_pointer (&connection);
+  self->input = g_io_stream_get_input_stream (G_IO_STREAM (self->connection));
+  self->output = g_io_stream_get_output_stream (G_IO_STREAM (self->connection));
+
+  {
+    g_autoptr(GByteArray) out = g_byte_array_new ();
+    BtHandshake handshake = { { 0 } };
+
+    bt_wire_reserved_set (handshake.reserved, BT_WIRE_RESERVED_FAST);
+    memcpy (handshake.info_hash, self->info_hash, 20);
+    memcpy (handshake.peer_id, self->our_peer_id, 20);
+    bt_wire_write_handshake (out, &handshake);
+    queue_bytes (self, out);
+  }
+  bt_peer_read_more (self);
+}
+
+/* GObject overrides */
+
+static void
+bt_peer_finalize (GObject *object)
+{
+  BtPeer *self = (BtPeer *) object;
+
+  g_clear_object (&self->address);
+  g_clear_pointer (&self->address_string, g_free);
+  g_clear_pointer (&self->client_name, g_free);
+  g_clear_object (&self->client);
+  g_clear_object (&self->connection);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->read_chunk, g_free);
+  g_clear_pointer (&self->inbuf, g_byte_array_unref);
+  g_clear_pointer (&self->pending, g_byte_array_unref);
+  g_clear_pointer (&self->writing, g_byte_array_unref);
+  g_clear_pointer (&self->have, bt_bitfield_free);
+  g_clear_pointer (&self->requests, g_hash_table_unref);
+
+  G_OBJECT_CLASS (bt_peer_parent_class)->finalize (object);
+}
+
+static void
+bt_peer_class_init (BtPeerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = bt_peer_finalize;
+}
+
+static void
+bt_peer_init (BtPeer *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->inbuf = g_byte_array_new ();
+  self->pending = g_byte_array_new ();
+  self->requests = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->am_choking = TRUE;
+  self->peer_choking = TRUE;
+  self->pipeline_depth = BT_PEER_INITIAL_PIPELINE;
+}
+
+/* Public API */
+
+/**
+ * bt_peer_new_outgoing:
+ * @callbacks: (not nullable): must outlive the peer
+ *
+ * Returns: (transfer full): a peer that dials @address once
+ *   bt_peer_start() is called
+ */
+BtPeer *
+bt_peer_new_outgoing (GInetSocketAddress    *address,
+                      const guint8           info_hash[20],
+                      const guint8           our_peer_id[20],
+                      guint32                n_pieces,
+                      const BtPeerCallbacks *callbacks,
+                      gpointer               user_data)
+{
+  BtPeer *self;
+  g_autofree char *ip = NULL;
+
+  g_return_val_if_fail (G_IS_INET_SOCKET_ADDRESS (address), NULL);
+  g_return_val_if_fail (callbacks != NULL, NULL);
+
+  self = g_object_new (BT_TYPE_PEER, NULL);
+  self->address = g_object_ref (address);
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (address));
+  if (g_inet_socket_address_get_address (address) != NULL
+      && g_inet_address_get_family (g_inet_socket_address_get_address (address)) == G_SOCKET_FAMILY_IPV6)
+    self->address_string = g_strdup_printf ("[%s]:%u", ip, g_inet_socket_address_get_port (address));
+  else
+    self->address_string = g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (address));
+  memcpy (self->info_hash, info_hash, 20);
+  memcpy (self->our_peer_id, our_peer_id, 20);
+  self->n_pieces = n_pieces;
+  self->max_message_length = bt_wire_max_message_length (n_pieces);
+  self->have = bt_bitfield_new (n_pieces);
+  self->callbacks = callbacks;
+  self->user_data = user_data;
+  return self;
+}
+
+/**
+ * bt_peer_start:
+ *
+ * Dials the peer and sends our handshake; the outcome arrives through the
+ * callbacks on the thread-default main context.
+ */
+void
+bt_peer_start (BtPeer *self)
+{
+  g_return_if_fail (BT_IS_PEER (self));
+  g_return_if_fail (self->client == NULL);
+
+  self->started_us = g_get_monotonic_time ();
+  self->last_received_us = self->started_us;
+  self->last_tick_us = self->started_us;
+  self->read_chunk = g_malloc (BT_PEER_READ_CHUNK);
+  self->client = g_socket_client_new ();
+  g_socket_client_set_timeout (self->client, BT_PEER_CONNECT_TIMEOUT_S);
+  g_socket_client_connect_async (self->client, G_SOCKET_CONNECTABLE (self->address),
+                                 self->cancellable, connect_cb, g_object_ref (self));
+}
+
+/**
+ * bt_peer_close:
+ * @reason: (nullable): why, for the log and the owner
+ *
+ * Ends the connection. The closed callback follows from the main loop,
+ * once; calling this again does nothing.
+ */
+void
+bt_peer_close (BtPeer       *self,
+               const GError *reason)
+{
+  ClosedNotice *notice;
+
+  g_return_if_fail (BT_IS_PEER (self));
+
+  if (self->closed)
+    return;
+  self->closed = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  if (self->connection != NULL)
+    g_io_stream_close_async (G_IO_STREAM (self->connection), G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+
+  if (reason != NULL)
+    g_debug ("Closing %s: %s", self->address_string, reason->message);
+
+  notice = g_new0 (ClosedNotice, 1);
+  notice->peer = g_object_ref (self);
+  notice->error = reason != NULL ? g_error_copy (reason) : NULL;
+  g_idle_add (notify_closed_cb, notice);
+}
+
+gboolean
+bt_peer_is_closed (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), TRUE);
+  return self->closed;
+}
+
+/**
+ * bt_peer_get_address:
+ *
+ * Returns: (transfer none): where the peer is
+ */
+GInetSocketAddress *
+bt_peer_get_address (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), NULL);
+  return self->address;
+}
+
+const char *
+bt_peer_get_address_string (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), NULL);
+  return self->address_string;
+}
+
+const guint8 *
+bt_peer_get_peer_id (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), NULL);
+  return self->peer_id;
+}
+
+/**
+ * bt_peer_get_client_name:
+ *
+ * Returns: (nullable): the peer's software as its peer id tells, once the
+ *   handshake arrived
+ */
+const char *
+bt_peer_get_client_name (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), NULL);
+  return self->client_name;
+}
+
+gboolean
+bt_peer_is_handshaked (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), FALSE);
+  return self->handshaked;
+}
+
+gboolean
+bt_peer_supports_fast (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), FALSE);
+  return self->supports_fast;
+}
+
+/**
+ * bt_peer_get_have:
+ *
+ * Returns: (transfer none): the pieces the peer says it has
+ */
+const BtBitfield *
+bt_peer_get_have (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), NULL);
+  return self->have;
+}
+
+gboolean
+bt_peer_get_am_choking (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), TRUE);
+  return self->am_choking;
+}
+
+gboolean
+bt_peer_get_am_interested (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), FALSE);
+  return self->am_interested;
+}
+
+gboolean
+bt_peer_get_peer_choking (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), TRUE);
+  return self->peer_choking;
+}
+
+gboolean
+bt_peer_get_peer_interested (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), FALSE);
+  return self->peer_interested;
+}
+
+/**
+ * bt_peer_send_bitfield:
+ *
+ * Sends what we have as the first message: a bitfield, or with the fast
+ * extension have-all/have-none, which BEP 6 asks for instead of an empty
+ * or full bitfield.
+ */
+void
+bt_peer_send_bitfield (BtPeer           *self,
+                       const BtBitfield *have)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+
+  g_return_if_fail (BT_IS_PEER (self));
+
+  if (self->supports_fast && bt_bitfield_is_empty (have))
+    bt_wire_write_have_none (out);
+  else if (self->supports_fast && bt_bitfield_is_complete (have))
+    bt_wire_write_have_all (out);
+  else if (!bt_bitfield_is_empty (have))
+    bt_wire_write_bitfield (out, have);
+  queue_bytes (self, out);
+}
+
+void
+bt_peer_send_have (BtPeer  *self,
+                   guint32  piece)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+
+  g_return_if_fail (BT_IS_PEER (self));
+
+  bt_wire_write_have (out, piece);
+  queue_bytes (self, out);
+}
+
+void
+bt_peer_set_interested (BtPeer   *self,
+                        gboolean  interested)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+
+  g_return_if_fail (BT_IS_PEER (self));
+
+  if (!!interested == self->am_interested)
+    return;
+  self->am_interested = !!interested;
+  if (interested)
+    bt_wire_write_interested (out);
+  else
+    bt_wire_write_not_interested (out);
+  queue_bytes (self, out);
+}
+
+void
+bt_peer_set_choking (BtPeer   *self,
+                     gboolean  choking)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+
+  g_return_if_fail (BT_IS_PEER (self));
+
+  if (!!choking == self->am_choking)
+    return;
+  self->am_choking = !!choking;
+  if (choking)
+    bt_wire_write_choke (out);
+  else
+    bt_wire_write_unchoke (out);
+  queue_bytes (self, out);
+}
+
+void
+bt_peer_send_request (BtPeer  *self,
+                      guint32  piece,
+                      guint32  begin,
+                      guint32  length)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  guint64 *key;
+
+  g_return_if_fail (BT_IS_PEER (self));
+
+  key = g_new (guint64, 1);
+  *key = request_key (piece, begin);
+  if (g_hash_table_size (self->requests) == 0)
+    self->last_block_us = g_get_monotonic_time ();
+  g_hash_table_insert (self->requests, key, GUINT_TO_POINTER (length));
+  bt_wire_write_request (out, piece, begin, length);
+  queue_bytes (self, out);
+}
+
+void
+bt_peer_send_cancel (BtPeer  *self,
+                     guint32  piece,
+                     guint32  begin,
+                     guint32  length)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  guint64 key = request_key (piece, begin);
+
+  g_return_if_fail (BT_IS_PEER (self));
+
+  if (!g_hash_table_remove (self->requests, &key))
+    return;
+  bt_wire_write_cancel (out, piece, begin, length);
+  queue_bytes (self, out);
+}
+
+guint
+bt_peer_get_n_requests (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), 0);
+  return g_hash_table_size (self->requests);
+}
+
+/**
+ * bt_peer_take_request:
+ *
+ * Returns: whether we had asked this peer for exactly this block; the
+ *   request is settled either way
+ */
+gboolean
+bt_peer_take_request (BtPeer  *self,
+                      guint32  piece,
+                      guint32  begin,
+                      guint32  length)
+{
+  guint64 key = request_key (piece, begin);
+  gpointer value;
+
+  g_return_val_if_fail (BT_IS_PEER (self), FALSE);
+
+  if (!g_hash_table_lookup_extended (self->requests, &key, NULL, &value))
+    return FALSE;
+  g_hash_table_remove (self->requests, &key);
+  return GPOINTER_TO_UINT (value) == length;
+}
+
+/**
+ * bt_peer_forget_requests:
+ *
+ * Drops our record of outstanding requests: after a choke without the fast
+ * extension the peer has dropped them too.
+ */
+void
+bt_peer_forget_requests (BtPeer *self)
+{
+  g_return_if_fail (BT_IS_PEER (self));
+  g_hash_table_remove_all (self->requests);
+}
+
+/**
+ * bt_peer_get_pipeline_depth:
+ *
+ * Returns: how many block requests to keep outstanding with this peer:
+ *   enough to cover its measured rate for BT_PEER_REQUEST_QUEUE_TIME_MS
+ */
+guint
+bt_peer_get_pipeline_depth (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), 0);
+  return self->snubbed ? 1 : self->pipeline_depth;
+}
+
+/**
+ * bt_peer_tick:
+ *
+ * Called about once a second by the owner: updates rates and the request
+ * pipeline, sends keep-alives, and closes the connection on time-outs.
+ */
+void
+bt_peer_tick (BtPeer *self,
+              gint64  now_us)
+{
+  double seconds;
+
+  g_return_if_fail (BT_IS_PEER (self));
+
+  if (self->closed)
+    return;
+
+  seconds = (now_us - self->last_tick_us) / (double) G_USEC_PER_SEC;
+  if (seconds > 0.2)
+    {
+      /* A short moving average: reacts within a few seconds, which is what
+       * the pipeline depth and the choker need. */
+      self->download_rate = 0.5 * self->download_rate + 0.5 * (self->window_down / seconds);
+      self->upload_rate = 0.5 * self->upload_rate + 0.5 * (self->window_up / seconds);
+      self->window_down = 0;
+      self->window_up = 0;
+      self->last_tick_us = now_us;
+      self->pipeline_depth = CLAMP ((guint) (self->download_rate * BT_PEER_REQUEST_QUEUE_TIME_MS
+                                             / 1000 / BT_BLOCK_SIZE),
+                                    BT_PEER_MIN_PIPELINE, BT_PEER_MAX_PIPELINE);
+      if (self->download_rate < 1 && self->downloaded == 0)
+        self->pipeline_depth = BT_PEER_INITIAL_PIPELINE;
+    }
+
+  if (!self->handshaked)
+    {
+      if (now_us - self->started_us > BT_PEER_HANDSHAKE_TIMEOUT_S * G_USEC_PER_SEC)
+        fail (self, BT_ERROR_IO,
+              "%s did not complete the handshake in time", self->address_string);
+      return;
+    }
+
+  if (now_us - self->last_received_us > BT_PEER_IDLE_TIMEOUT_S * G_USEC_PER_SEC)
+    {
+      fail (self, BT_ERROR_IO, "%s has been silent for too long", self->address_string);
+      return;
+    }
+
+  if (g_hash_table_size (self->requests) > 0 && !self->peer_choking
+      && now_us - self->last_block_us > BT_PEER_SNUB_TIMEOUT_S * G_USEC_PER_SEC)
+    self->snubbed = TRUE;
+
+  if (now_us - self->last_sent_us > BT_PEER_KEEPALIVE_INTERVAL_S * G_USEC_PER_SEC)
+    {
+      g_autoptr(GByteArray) out = g_byte_array_new ();
+
+      bt_wire_write_keepalive (out);
+      queue_bytes (self, out);
+    }
+}
+
+guint64
+bt_peer_get_downloaded (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), 0);
+  return self->downloaded;
+}
+
+guint64
+bt_peer_get_uploaded (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), 0);
+  return self->uploaded;
+}
+
+double
+bt_peer_get_download_rate (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), 0);
+  return self->download_rate;
+}
+
+double
+bt_peer_get_upload_rate (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), 0);
+  return self->upload_rate;
+}
+
+/**
+ * bt_peer_is_snubbed:
+ *
+ * Returns: whether the peer has sat on our requests for longer than
+ *   BT_PEER_SNUB_TIMEOUT_S while unchoking us
+ */
+gboolean
+bt_peer_is_snubbed (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), FALSE);
+  return self->snubbed;
+}
+
+guint
+bt_peer_get_hash_failures (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), 0);
+  return self->hash_failures;
+}
+
+void
+bt_peer_add_hash_failure (BtPeer *self)
+{
+  g_return_if_fail (BT_IS_PEER (self));
+  self->hash_failures++;
+}
