@@ -327,12 +327,16 @@ test_trailing_data_ignored (void)
 {
   const char *text = "d4:infod6:lengthi1e4:name1:x12:piece lengthi16384e"
                      "6:pieces20:01234567890123456789ee";
-  g_autofree char *with_tail = g_strconcat (text, "\n\0\0<html>", NULL);
+  GByteArray *with_tail = g_byte_array_new ();
   g_autoptr(GBytes) clean = g_bytes_new_static (text, strlen (text));
-  g_autoptr(GBytes) tail = g_bytes_new (with_tail, strlen (text) + 9);
+  g_autoptr(GBytes) tail = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(BtMetainfo) a = bt_metainfo_new_from_bytes (clean, &error);
   g_autoptr(BtMetainfo) b = NULL;
+
+  g_byte_array_append (with_tail, (const guint8 *) text, strlen (text));
+  g_byte_array_append (with_tail, (const guint8 *) "\n\0\0<html>", 9);
+  tail = g_byte_array_free_to_bytes (with_tail);
 
   g_assert_no_error (error);
   /* Transmission and aria2 read such files; so do we, with a warning, and
