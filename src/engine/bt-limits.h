@@ -100,3 +100,20 @@
 /* Peers that contributed to this many pieces that failed their hash check
  * are banned for the rest of the session. */
 #define BT_PEER_MAX_HASH_FAILURES 3
+
+/* Torrents (bt-torrent). */
+
+/* The torrent's housekeeping period: rates, time-outs, new connections. */
+#define BT_TORRENT_TICK_MS 1000
+
+/* Connections per torrent, and those still dialling or handshaking at
+ * once: enough for a healthy swarm; more only adds overhead, and many
+ * half-open connections look like a scan to routers and firewalls. */
+#define BT_TORRENT_MAX_PEERS 60
+#define BT_TORRENT_MAX_HALF_OPEN 8
+
+/* Addresses remembered per torrent from trackers and other sources. */
+#define BT_TORRENT_MAX_KNOWN_PEERS 2000
+
+/* Seconds before dialling a failed address again, times its failures. */
+#define BT_TORRENT_RETRY_BASE_S 5

@@ -1,0 +1,1063 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * Copyright 2026 The bTorrent authors
+ *
+ * One swarm: the torrent owns its storage, piece picker, announcer and
+ * peer connections, and moves data between them on the main context.
+ * Hashing and disk I/O happen on the storage's workers.
+ */
+#define G_LOG_DOMAIN "bt-torrent"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "bt-announcer.h"
+#include "bt-error.h"
+#include "bt-limits.h"
+#include "bt-peer.h"
+#include "bt-picker.h"
+#include "bt-storage.h"
+#include "bt-torrent.h"
+#include "bt-verify.h"
+
+typedef struct
+{
+  GInetSocketAddress *address;
+  gint64              next_attempt_us;
+  guint               failures;
+  guint               connected : 1;
+  guint               banned : 1;
+  guint               is_self : 1;
+} KnownPeer;
+
+typedef struct
+{
+  guint32  piece;
+  guint8  *data;
+  guint32  size;
+} PieceBuffer;
+
+struct _BtTorrent
+{
+  GObject           parent_instance;
+
+  BtMetainfo       *meta;
+  char             *download_dir;
+  BtTorrentConfig   config;
+  BtTorrentState    state;
+  char             *error_message;
+
+  BtStorage        *storage;
+  BtPicker         *picker;
+  BtAnnouncer      *announcer;
+  BtBitfield       *have;
+  GCancellable     *cancellable;
+
+  GHashTable       *known;      /* address string → KnownPeer */
+  GPtrArray        *peers;      /* BtPeer, connecting or connected */
+  GHashTable       *buffers;    /* piece → PieceBuffer */
+  guint             committing; /* pieces on their way to disk */
+
+  guint             tick_id;
+  double            check_progress;
+  guint64           downloaded;
+  guint64           uploaded;
+  guint64           wasted;
+  double            download_rate;
+  double            upload_rate;
+  guint             n_banned;
+  gboolean          completed_announced;
+};
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_PROGRESS,
+  N_PROPS
+};
+
+enum {
+  COMPLETED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (BtTorrent, bt_torrent, G_TYPE_OBJECT)
+
+static void peer_handshake_cb (BtPeer *peer, gpointer user_data);
+static void peer_message_cb   (BtPeer *peer, const BtMessage *message, gpointer user_data);
+static void peer_closed_cb    (BtPeer *peer, const GError *error, gpointer user_data);
+
+static const BtPeerCallbacks peer_callbacks = {
+  .handshake = peer_handshake_cb,
+  .message = peer_message_cb,
+  .closed = peer_closed_cb,
+};
+
+/* Auxiliary functions */
+
+static void
+known_peer_free (KnownPeer *known)
+{
+  g_clear_object (&known->address);
+  g_free (known);
+}
+
+static void
+piece_buffer_free (PieceBuffer *buffer)
+{
+  g_free (buffer->data);
+  g_free (buffer);
+}
+
+static char *
+address_key (GInetSocketAddress *address)
+{
+  g_autofree char *ip = g_inet_address_to_string (g_inet_socket_address_get_address (address));
+
+  return g_strdup_printf ("%s#%u", ip, g_inet_socket_address_get_port (address));
+}
+
+static void
+set_state (BtTorrent      *self,
+           BtTorrentState  state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+set_error (BtTorrent    *self,
+           const GError *error)
+{
+  g_free (self->error_message);
+  self->error_message = g_strdup (error->message);
+  g_warning ("%s: %s", bt_metainfo_get_name (self->meta), error->message);
+  set_state (self, BT_TORRENT_STATE_ERROR);
+  for (guint i = 0; i < self->peers->len; i++)
+    bt_peer_close (g_ptr_array_index (self->peers, i), NULL);
+}
+
+static KnownPeer *
+lookup_known (BtTorrent *self,
+              BtPeer    *peer)
+{
+  g_autofree char *key = address_key (bt_peer_get_address (peer));
+
+  return g_hash_table_lookup (self->known, key);
+}
+
+static void
+update_interest (BtTorrent *self,
+                 BtPeer    *peer)
+{
+  gboolean interesting;
+
+  if (!bt_peer_is_handshaked (peer) || bt_peer_is_closed (peer))
+    return;
+  interesting = self->state == BT_TORRENT_STATE_DOWNLOADING
+                && bt_picker_is_interesting (self->picker, bt_peer_get_have (peer));
+  bt_peer_set_interested (peer, interesting);
+}
+
+static void
+fill_requests (BtTorrent *self,
+               BtPeer    *peer)
+{
+  BtBlock blocks[BT_PEER_MAX_PIPELINE];
+  guint depth;
+  guint outstanding;
+  guint n;
+
+  if (self->state != BT_TORRENT_STATE_DOWNLOADING || bt_peer_is_closed (peer)
+      || !bt_peer_is_handshaked (peer) || bt_peer_get_peer_choking (peer)
+      || !bt_peer_get_am_interested (peer))
+    return;
+
+  depth = MIN (bt_peer_get_pipeline_depth (peer), BT_PEER_MAX_PIPELINE);
+  outstanding = bt_peer_get_n_requests (peer);
+  if (outstanding >= depth)
+    return;
+
+  n = bt_picker_pick (self->picker, peer, bt_peer_get_have (peer), depth - outstanding, blocks);
+  for (guint i = 0; i < n; i++)
+    bt_peer_send_request (peer, blocks[i].piece, blocks[i].begin, blocks[i].length);
+
+  if (n == 0 && outstanding == 0)
+    update_interest (self, peer);
+}
+
+static void
+fill_all_requests (BtTorrent *self)
+{
+  for (guint i = 0; i < self->peers->len; i++)
+    fill_requests (self, g_ptr_array_index (self->peers, i));
+}
+
+static void
+ban_peer (BtTorrent  *self,
+          BtPeer     *peer,
+          const char *why)
+{
+  KnownPeer *known = lookup_known (self, peer);
+  g_autoptr(GError) error = g_error_new (BT_ERROR, BT_ERROR_HASH_MISMATCH, "%s is banned: %s",
+                                         bt_peer_get_address_string (peer), why);
+
+  if (known != NULL && !known->banned)
+    {
+      known->banned = TRUE;
+      self->n_banned++;
+    }
+  g_message ("%s", error->message);
+  bt_peer_close (peer, error);
+}
+
+static void
+check_completion (BtTorrent *self)
+{
+  if (self->state != BT_TORRENT_STATE_DOWNLOADING || !bt_picker_is_complete (self->picker)
+      || self->committing > 0)
+    return;
+
+  {
+    g_autoptr(GError) error = NULL;
+
+    /* Empty files and folders that hold no piece data still belong to the
+     * torrent; make them now that everything else is there. */
+    if (!bt_storage_create_files (self->storage, &error))
+      {
+        set_error (self, error);
+        return;
+      }
+  }
+
+  set_state (self, BT_TORRENT_STATE_SEEDING);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+  for (guint i = 0; i < self->peers->len; i++)
+    update_interest (self, g_ptr_array_index (self->peers, i));
+  if (!self->completed_announced && self->announcer != NULL)
+    {
+      self->completed_announced = TRUE;
+      bt_announcer_complete (self->announcer);
+    }
+  g_signal_emit (self, signals[COMPLETED], 0);
+}
+
+typedef struct
+{
+  BtTorrent *torrent;
+  guint32    piece;
+} CommitData;
+
+static void
+commit_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  CommitData *data = user_data;
+  g_autoptr(BtTorrent) self = data->torrent;
+  guint32 piece = data->piece;
+  g_autoptr(GError) error = NULL;
+
+  g_free (data);
+  self->committing--;
+
+  if (bt_storage_commit_piece_finish (BT_STORAGE (source), result, &error))
+    {
+      bt_picker_piece_passed (self->picker, piece);
+      bt_bitfield_set (self->have, piece);
+      for (guint i = 0; i < self->peers->len; i++)
+        {
+          BtPeer *peer = g_ptr_array_index (self->peers, i);
+
+          /* No HAVE to a peer that already has the piece: it cannot want it. */
+          if (bt_peer_is_handshaked (peer) && !bt_bitfield_get (bt_peer_get_have (peer), piece))
+            bt_peer_send_have (peer, piece);
+          update_interest (self, peer);
+        }
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+      check_completion (self);
+      return;
+    }
+
+  if (g_error_matches (error, BT_ERROR, BT_ERROR_HASH_MISMATCH))
+    {
+      g_autoptr(GPtrArray) contributors = g_ptr_array_new ();
+
+      g_message ("Piece %u failed its hash check; fetching it again", piece);
+      self->wasted += bt_metainfo_get_piece_size (self->meta, piece);
+      bt_picker_piece_failed (self->picker, piece, contributors);
+      for (guint i = 0; i < contributors->len; i++)
+        {
+          BtPeer *peer = g_ptr_array_index (contributors, i);
+
+          if (g_ptr_array_find (self->peers, peer, NULL) && !bt_peer_is_closed (peer))
+            {
+              /* A peer that alone sent a bad piece is certainly lying; one
+               * of several might be innocent, so it gets a few chances. */
+              bt_peer_add_hash_failure (peer);
+              if (contributors->len == 1)
+                bt_peer_add_hash_failure (peer);
+              if (bt_peer_get_hash_failures (peer) >= BT_PEER_MAX_HASH_FAILURES)
+                ban_peer (self, peer, "it sent data that failed hash checks");
+            }
+        }
+      fill_all_requests (self);
+      return;
+    }
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  set_error (self, error);
+}
+
+static void
+block_received (BtTorrent       *self,
+                BtPeer          *peer,
+                const BtMessage *message)
+{
+  guint32 piece = message->index;
+  guint32 length = (guint32) message->payload_length;
+  g_autoptr(GPtrArray) cancel_from = g_ptr_array_new ();
+  PieceBuffer *buffer;
+
+  if (!bt_peer_take_request (peer, piece, message->begin, length))
+    {
+      /* Not asked of this peer (or cancelled already): useless, and from a
+       * peer that keeps doing it, a waste of our bandwidth. */
+      self->wasted += length;
+      return;
+    }
+  self->downloaded += length;
+
+  if (!bt_picker_block_received (self->picker, peer, piece, message->begin, length, cancel_from)
+      && !g_hash_table_contains (self->buffers, GUINT_TO_POINTER (piece)))
+    {
+      for (guint i = 0; i < cancel_from->len; i++)
+        bt_peer_send_cancel (g_ptr_array_index (cancel_from, i), piece, message->begin, length);
+      return;
+    }
+
+  buffer = g_hash_table_lookup (self->buffers, GUINT_TO_POINTER (piece));
+  if (buffer == NULL)
+    {
+      buffer = g_new0 (PieceBuffer, 1);
+      buffer->piece = piece;
+      buffer->size = bt_metainfo_get_piece_size (self->meta, piece);
+      buffer->data = g_malloc (buffer->size);
+      g_hash_table_insert (self->buffers, GUINT_TO_POINTER (piece), buffer);
+    }
+  g_assert ((guint64) message->begin + length <= buffer->size);
+  memcpy (buffer->data + message->begin, message->payload, length);
+
+  for (guint i = 0; i < cancel_from->len; i++)
+    bt_peer_send_cancel (g_ptr_array_index (cancel_from, i), piece, message->begin, length);
+}
+
+static void
+maybe_commit (BtTorrent *self,
+              guint32    piece,
+              gboolean   complete)
+{
+  PieceBuffer *buffer;
+  GBytes *bytes;
+  CommitData *data;
+
+  if (!complete)
+    return;
+  buffer = g_hash_table_lookup (self->buffers, GUINT_TO_POINTER (piece));
+  if (buffer == NULL)
+    return;
+
+  g_hash_table_steal (self->buffers, GUINT_TO_POINTER (piece));
+  bytes = g_bytes_new_take (g_steal_pointer (&buffer->data), buffer->size);
+  piece_buffer_free (buffer);
+
+  data = g_new0 (CommitData, 1);
+  data->torrent = g_object_ref (self);
+  data->piece = piece;
+  self->committing++;
+  bt_storage_commit_piece_async (self->storage, piece, bytes, self->cancellable, commit_cb, data);
+  g_bytes_unref (bytes);
+}
+
+static void
+peer_handshake_cb (BtPeer   *peer,
+                   gpointer  user_data)
+{
+  BtTorrent *self = user_data;
+  KnownPeer *known = lookup_known (self, peer);
+
+  /* Trackers list us to ourselves; on loopback every peer shares an
+   * address, so recognise ourselves by peer id and never by address. */
+  if (memcmp (bt_peer_get_peer_id (peer), self->config.peer_id, 20) == 0)
+    {
+      if (known != NULL)
+        known->is_self = TRUE;
+      bt_peer_close (peer, NULL);
+      return;
+    }
+
+  for (guint i = 0; i < self->peers->len; i++)
+    {
+      BtPeer *other = g_ptr_array_index (self->peers, i);
+
+      if (other != peer && bt_peer_is_handshaked (other) && !bt_peer_is_closed (other)
+          && memcmp (bt_peer_get_peer_id (other), bt_peer_get_peer_id (peer), 20) == 0)
+        {
+          bt_peer_close (peer, NULL);
+          return;
+        }
+    }
+
+  if (known != NULL)
+    {
+      known->failures = 0;
+      known->connected = TRUE;
+    }
+  bt_picker_add_peer (self->picker, peer, bt_peer_get_have (peer));
+  bt_peer_send_bitfield (peer, self->have);
+}
+
+static void
+peer_message_cb (BtPeer          *peer,
+                 const BtMessage *message,
+                 gpointer         user_data)
+{
+  BtTorrent *self = user_data;
+
+  switch (message->type)
+    {
+    case BT_MSG_BITFIELD:
+    case BT_MSG_HAVE_ALL:
+    case BT_MSG_HAVE_NONE:
+      /* The picker counted an empty set at the handshake; replace it. */
+      bt_picker_remove_peer (self->picker, peer);
+      bt_picker_add_peer (self->picker, peer, bt_peer_get_have (peer));
+      update_interest (self, peer);
+      fill_requests (self, peer);
+      break;
+
+    case BT_MSG_HAVE:
+      bt_picker_peer_has (self->picker, peer, message->index);
+      update_interest (self, peer);
+      fill_requests (self, peer);
+      break;
+
+    case BT_MSG_UNCHOKE:
+      fill_requests (self, peer);
+      break;
+
+    case BT_MSG_CHOKE:
+      /* Without the fast extension a choke drops every request in flight. */
+      if (!bt_peer_supports_fast (peer))
+        {
+          bt_picker_return_requests (self->picker, peer);
+          bt_peer_forget_requests (peer);
+          fill_all_requests (self);
+        }
+      break;
+
+    case BT_MSG_REJECT:
+      if (bt_peer_take_request (peer, message->index, message->begin, message->length))
+        {
+          bt_picker_cancel_block (self->picker, peer, message->index, message->begin);
+          fill_all_requests (self);
+        }
+      break;
+
+    case BT_MSG_PIECE:
+      {
+        gboolean had_buffer;
+        guint32 piece = message->index;
+        PieceBuffer *buffer;
+        gboolean complete;
+
+        had_buffer = g_hash_table_contains (self->buffers, GUINT_TO_POINTER (piece));
+        (void) had_buffer;
+        block_received (self, peer, message);
+        buffer = g_hash_table_lookup (self->buffers, GUINT_TO_POINTER (piece));
+        complete = buffer != NULL && bt_picker_piece_is_ready (self->picker, piece);
+        maybe_commit (self, piece, complete);
+        fill_requests (self, peer);
+      }
+      break;
+
+    case BT_MSG_REQUEST:
+    case BT_MSG_CANCEL:
+      /* Uploading arrives with seeding; until then everyone stays choked
+       * and their requests are not served. */
+      break;
+
+    default:
+      break;
+    }
+}
+
+static void
+peer_closed_cb (BtPeer       *peer,
+                const GError *error,
+                gpointer      user_data)
+{
+  BtTorrent *self = user_data;
+  KnownPeer *known = lookup_known (self, peer);
+
+  if (known != NULL)
+    {
+      known->connected = FALSE;
+      if (!bt_peer_is_handshaked (peer))
+        known->failures++;
+      /* Back off from addresses that keep failing. */
+      known->next_attempt_us = g_get_monotonic_time ()
+                               + (gint64) MIN (known->failures + 1, 10) * BT_TORRENT_RETRY_BASE_S
+                                 * G_USEC_PER_SEC;
+    }
+  bt_picker_remove_peer (self->picker, peer);
+  g_ptr_array_remove (self->peers, peer);
+  fill_all_requests (self);
+}
+
+static guint
+count_half_open (BtTorrent *self)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < self->peers->len; i++)
+    n += !bt_peer_is_handshaked (g_ptr_array_index (self->peers, i));
+  return n;
+}
+
+static void
+connect_more_peers (BtTorrent *self)
+{
+  guint max_peers = self->config.max_peers > 0 ? self->config.max_peers : BT_TORRENT_MAX_PEERS;
+  gint64 now = g_get_monotonic_time ();
+  guint half_open = count_half_open (self);
+  GHashTableIter iter;
+  KnownPeer *known;
+
+  if (self->state != BT_TORRENT_STATE_DOWNLOADING)
+    return;
+
+  g_hash_table_iter_init (&iter, self->known);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &known))
+    {
+      BtPeer *peer;
+
+      if (self->peers->len >= max_peers || half_open >= BT_TORRENT_MAX_HALF_OPEN)
+        break;
+      if (known->connected || known->banned || known->is_self || known->next_attempt_us > now)
+        continue;
+
+      known->connected = TRUE;
+      known->next_attempt_us = G_MAXINT64;
+      peer = bt_peer_new_outgoing (known->address, bt_metainfo_get_info_hash (self->meta),
+                                   self->config.peer_id, bt_metainfo_get_n_pieces (self->meta),
+                                   &peer_callbacks, self);
+      g_ptr_array_add (self->peers, peer);
+      half_open++;
+      bt_peer_start (peer);
+    }
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  BtTorrent *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  g_autoptr(GPtrArray) peers = g_ptr_array_copy (self->peers, (GCopyFunc) g_object_ref, NULL);
+  double down = 0;
+  double up = 0;
+
+  g_ptr_array_set_free_func (peers, g_object_unref);
+  for (guint i = 0; i < peers->len; i++)
+    {
+      BtPeer *peer = g_ptr_array_index (peers, i);
+      gboolean was_snubbed = bt_peer_is_snubbed (peer);
+
+      bt_peer_tick (peer, now);
+      if (bt_peer_is_closed (peer))
+        continue;
+      /* A snubbing peer's blocks go back to the pool for the others. */
+      if (!was_snubbed && bt_peer_is_snubbed (peer))
+        {
+          bt_picker_return_requests (self->picker, peer);
+          bt_peer_forget_requests (peer);
+        }
+      down += bt_peer_get_download_rate (peer);
+      up += bt_peer_get_upload_rate (peer);
+    }
+  self->download_rate = down;
+  self->upload_rate = up;
+
+  if (self->announcer != NULL)
+    bt_announcer_set_stats (self->announcer, self->uploaded, self->downloaded,
+                            bt_torrent_get_left (self));
+
+  connect_more_peers (self);
+  fill_all_requests (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+peers_found_cb (BtAnnouncer *announcer,
+                GPtrArray   *addresses,
+                gpointer     user_data)
+{
+  BtTorrent *self = user_data;
+
+  for (guint i = 0; i < addresses->len; i++)
+    bt_torrent_add_peer_address (self, g_ptr_array_index (addresses, i));
+  connect_more_peers (self);
+}
+
+static void
+begin_download (BtTorrent *self)
+{
+  bt_picker_set_have (self->picker, self->have);
+  set_state (self, BT_TORRENT_STATE_DOWNLOADING);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+
+  if (self->announcer != NULL)
+    {
+      bt_announcer_set_stats (self->announcer, self->uploaded, self->downloaded,
+                              bt_torrent_get_left (self));
+      bt_announcer_start (self->announcer);
+    }
+  self->tick_id = g_timeout_add (BT_TORRENT_TICK_MS, tick_cb, self);
+
+  if (bt_picker_is_complete (self->picker))
+    {
+      /* Everything was on disk already: announce as a seed from the start. */
+      self->completed_announced = TRUE;
+      check_completion (self);
+    }
+  else
+    connect_more_peers (self);
+}
+
+static void
+check_progress_cb (guint64  done,
+                   guint64  total,
+                   gpointer user_data)
+{
+  BtTorrent *self = user_data;
+
+  self->check_progress = total > 0 ? (double) done / total : 1.0;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+}
+
+static void
+check_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(BtTorrent) self = user_data;
+  g_autoptr(GError) error = NULL;
+  BtBitfield *have;
+
+  have = bt_verify_check_finish (result, &error);
+  if (have == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        set_error (self, error);
+      return;
+    }
+  bt_bitfield_free (self->have);
+  self->have = have;
+  begin_download (self);
+}
+
+/* GObject overrides */
+
+static void
+bt_torrent_dispose (GObject *object)
+{
+  BtTorrent *self = (BtTorrent *) object;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  if (self->peers != NULL)
+    for (guint i = 0; i < self->peers->len; i++)
+      bt_peer_close (g_ptr_array_index (self->peers, i), NULL);
+  g_clear_object (&self->announcer);
+
+  G_OBJECT_CLASS (bt_torrent_parent_class)->dispose (object);
+}
+
+static void
+bt_torrent_finalize (GObject *object)
+{
+  BtTorrent *self = (BtTorrent *) object;
+
+  g_clear_object (&self->meta);
+  g_clear_pointer (&self->download_dir, g_free);
+  g_clear_pointer (&self->error_message, g_free);
+  g_clear_object (&self->storage);
+  g_clear_object (&self->picker);
+  g_clear_pointer (&self->have, bt_bitfield_free);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->config.soup_session);
+  g_clear_pointer (&self->known, g_hash_table_unref);
+  g_clear_pointer (&self->peers, g_ptr_array_unref);
+  g_clear_pointer (&self->buffers, g_hash_table_unref);
+
+  G_OBJECT_CLASS (bt_torrent_parent_class)->finalize (object);
+}
+
+static void
+bt_torrent_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  BtTorrent *self = BT_TORRENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+    case PROP_PROGRESS:
+      g_value_set_double (value, bt_torrent_get_progress (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+bt_torrent_class_init (BtTorrentClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = bt_torrent_dispose;
+  object_class->finalize = bt_torrent_finalize;
+  object_class->get_property = bt_torrent_get_property;
+
+  properties[PROP_STATE] =
+    g_param_spec_int ("state", NULL, NULL, BT_TORRENT_STATE_STOPPED, BT_TORRENT_STATE_ERROR,
+                      BT_TORRENT_STATE_STOPPED,
+                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PROGRESS] =
+    g_param_spec_double ("progress", NULL, NULL, 0, 1, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * BtTorrent::completed:
+   *
+   * Every wanted piece is verified and on disk.
+   */
+  signals[COMPLETED] = g_signal_new ("completed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                     0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+bt_torrent_init (BtTorrent *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) known_peer_free);
+  self->peers = g_ptr_array_new_with_free_func (g_object_unref);
+  self->buffers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) piece_buffer_free);
+}
+
+/* Public API */
+
+/**
+ * bt_torrent_new:
+ * @download_dir: the folder the torrent's files go in
+ *
+ * Returns: (transfer full): a stopped torrent, or %NULL when the folder
+ *   cannot be used
+ */
+BtTorrent *
+bt_torrent_new (BtMetainfo             *meta,
+                const char             *download_dir,
+                const BtTorrentConfig  *config,
+                GError                **error)
+{
+  g_autoptr(BtTorrent) self = NULL;
+
+  g_return_val_if_fail (BT_IS_METAINFO (meta), NULL);
+  g_return_val_if_fail (download_dir != NULL, NULL);
+  g_return_val_if_fail (config != NULL, NULL);
+
+  self = g_object_new (BT_TYPE_TORRENT, NULL);
+  self->meta = g_object_ref (meta);
+  self->download_dir = g_strdup (download_dir);
+  self->config = *config;
+  if (self->config.soup_session != NULL)
+    g_object_ref (self->config.soup_session);
+  else
+    self->config.soup_session = soup_session_new ();
+
+  self->storage = bt_storage_new (meta, download_dir, error);
+  if (self->storage == NULL)
+    return NULL;
+  self->picker = bt_picker_new (meta);
+  self->have = bt_bitfield_new (bt_metainfo_get_n_pieces (meta));
+
+  if (bt_metainfo_get_n_tiers (meta) > 0)
+    {
+      self->announcer = bt_announcer_new_for_metainfo (meta, self->config.peer_id,
+                                                       self->config.port,
+                                                       self->config.soup_session);
+      g_signal_connect_object (self->announcer, "peers-found",
+                               G_CALLBACK (peers_found_cb), self, 0);
+    }
+
+  return g_steal_pointer (&self);
+}
+
+/**
+ * bt_torrent_start:
+ *
+ * Checks what is already on disk, then announces and downloads. Progress
+ * and the outcome are reported through properties and signals.
+ */
+void
+bt_torrent_start (BtTorrent *self)
+{
+  g_return_if_fail (BT_IS_TORRENT (self));
+  g_return_if_fail (self->state == BT_TORRENT_STATE_STOPPED);
+
+  if (self->config.skip_check)
+    {
+      begin_download (self);
+      return;
+    }
+
+  set_state (self, BT_TORRENT_STATE_CHECKING);
+  bt_verify_check_async (self->storage, self->cancellable, check_progress_cb, self, NULL,
+                         check_cb, g_object_ref (self));
+}
+
+static void
+stop_announce_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  /* "stopped" is best effort: a dead tracker must not hold up quitting. */
+  bt_announcer_stop_finish (BT_ANNOUNCER (source), result, NULL);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * bt_torrent_stop_async:
+ *
+ * Closes every connection and tells the trackers we left.
+ */
+void
+bt_torrent_stop_async (BtTorrent           *self,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (BT_IS_TORRENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, bt_torrent_stop_async);
+
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  for (guint i = 0; i < self->peers->len; i++)
+    bt_peer_close (g_ptr_array_index (self->peers, i), NULL);
+  if (self->state != BT_TORRENT_STATE_ERROR)
+    set_state (self, BT_TORRENT_STATE_STOPPED);
+
+  if (self->announcer != NULL)
+    bt_announcer_stop_async (self->announcer, cancellable, stop_announce_cb,
+                             g_steal_pointer (&task));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+gboolean
+bt_torrent_stop_finish (BtTorrent     *self,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * bt_torrent_add_peer_address:
+ *
+ * Remembers a peer to connect to (from a tracker, peer exchange, or the
+ * user), and dials it when there is room.
+ */
+void
+bt_torrent_add_peer_address (BtTorrent          *self,
+                             GInetSocketAddress *address)
+{
+  g_autofree char *key = NULL;
+  KnownPeer *known;
+
+  g_return_if_fail (BT_IS_TORRENT (self));
+  g_return_if_fail (G_IS_INET_SOCKET_ADDRESS (address));
+
+  if (g_inet_socket_address_get_port (address) == 0)
+    return;
+  key = address_key (address);
+  if (g_hash_table_contains (self->known, key))
+    return;
+  if (g_hash_table_size (self->known) >= BT_TORRENT_MAX_KNOWN_PEERS)
+    return;
+
+  known = g_new0 (KnownPeer, 1);
+  known->address = g_object_ref (address);
+  g_hash_table_insert (self->known, g_steal_pointer (&key), known);
+  connect_more_peers (self);
+}
+
+/**
+ * bt_torrent_get_metainfo:
+ *
+ * Returns: (transfer none): the torrent's metadata
+ */
+BtMetainfo *
+bt_torrent_get_metainfo (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), NULL);
+  return self->meta;
+}
+
+BtTorrentState
+bt_torrent_get_state (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), BT_TORRENT_STATE_ERROR);
+  return self->state;
+}
+
+/**
+ * bt_torrent_get_error_message:
+ *
+ * Returns: (nullable): why the torrent is in the error state
+ */
+const char *
+bt_torrent_get_error_message (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), NULL);
+  return self->error_message;
+}
+
+/**
+ * bt_torrent_get_have:
+ *
+ * Returns: (transfer none): the verified pieces
+ */
+const BtBitfield *
+bt_torrent_get_have (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), NULL);
+  return self->have;
+}
+
+/**
+ * bt_torrent_get_progress:
+ *
+ * Returns: the share of wanted data verified, from 0 to 1
+ */
+double
+bt_torrent_get_progress (BtTorrent *self)
+{
+  guint64 total;
+
+  g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+
+  total = bt_metainfo_get_total_size (self->meta);
+  if (total == 0)
+    return 1.0;
+  return 1.0 - (double) bt_torrent_get_left (self) / total;
+}
+
+double
+bt_torrent_get_check_progress (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+  return self->check_progress;
+}
+
+guint64
+bt_torrent_get_downloaded (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+  return self->downloaded;
+}
+
+guint64
+bt_torrent_get_uploaded (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+  return self->uploaded;
+}
+
+/**
+ * bt_torrent_get_left:
+ *
+ * Returns: bytes of wanted pieces not verified yet (what trackers call
+ *   "left")
+ */
+guint64
+bt_torrent_get_left (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+  return bt_picker_get_wanted_left (self->picker);
+}
+
+double
+bt_torrent_get_download_rate (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+  return self->download_rate;
+}
+
+double
+bt_torrent_get_upload_rate (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+  return self->upload_rate;
+}
+
+/**
+ * bt_torrent_get_n_peers:
+ *
+ * Returns: connected peers (handshake done)
+ */
+guint
+bt_torrent_get_n_peers (BtTorrent *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+
+  for (guint i = 0; i < self->peers->len; i++)
+    n += bt_peer_is_handshaked (g_ptr_array_index (self->peers, i));
+  return n;
+}
+
+guint
+bt_torrent_get_n_known_peers (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+  return g_hash_table_size (self->known);
+}
+
+guint
+bt_torrent_get_n_banned (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+  return self->n_banned;
+}

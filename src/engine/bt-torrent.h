@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * Copyright 2026 The bTorrent authors
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+#include "bt-bitfield.h"
+#include "bt-metainfo.h"
+
+G_BEGIN_DECLS
+
+#define BT_TYPE_TORRENT (bt_torrent_get_type ())
+G_DECLARE_FINAL_TYPE (BtTorrent, bt_torrent, BT, TORRENT, GObject)
+
+typedef enum
+{
+  BT_TORRENT_STATE_STOPPED,
+  BT_TORRENT_STATE_CHECKING,
+  BT_TORRENT_STATE_DOWNLOADING,
+  BT_TORRENT_STATE_SEEDING,
+  BT_TORRENT_STATE_ERROR,
+} BtTorrentState;
+
+/**
+ * BtTorrentConfig:
+ * @peer_id: our peer id for this session
+ * @port: the port we announce
+ * @soup_session: (nullable): shared HTTP session for trackers
+ * @max_peers: connections to keep at most (0 for the default)
+ * @skip_check: trust that nothing of the torrent is on disk yet (for
+ *   tests and benchmarks that start from an empty folder)
+ */
+typedef struct
+{
+  guint8       peer_id[20];
+  guint16      port;
+  SoupSession *soup_session;
+  guint        max_peers;
+  gboolean     skip_check;
+} BtTorrentConfig;
+
+BtTorrent      *bt_torrent_new                (BtMetainfo             *meta,
+                                               const char             *download_dir,
+                                               const BtTorrentConfig  *config,
+                                               GError                **error);
+void            bt_torrent_start              (BtTorrent              *self);
+void            bt_torrent_stop_async         (BtTorrent              *self,
+                                               GCancellable           *cancellable,
+                                               GAsyncReadyCallback     callback,
+                                               gpointer                user_data);
+gboolean        bt_torrent_stop_finish        (BtTorrent              *self,
+                                               GAsyncResult           *result,
+                                               GError                **error);
+void            bt_torrent_add_peer_address   (BtTorrent              *self,
+                                               GInetSocketAddress     *address);
+
+BtMetainfo     *bt_torrent_get_metainfo       (BtTorrent              *self);
+BtTorrentState  bt_torrent_get_state          (BtTorrent              *self);
+const char     *bt_torrent_get_error_message  (BtTorrent              *self);
+const BtBitfield *bt_torrent_get_have         (BtTorrent              *self);
+double          bt_torrent_get_progress       (BtTorrent              *self);
+double          bt_torrent_get_check_progress (BtTorrent              *self);
+guint64         bt_torrent_get_downloaded     (BtTorrent              *self);
+guint64         bt_torrent_get_uploaded       (BtTorrent              *self);
+guint64         bt_torrent_get_left           (BtTorrent              *self);
+double          bt_torrent_get_download_rate  (BtTorrent              *self);
+double          bt_torrent_get_upload_rate    (BtTorrent              *self);
+guint           bt_torrent_get_n_peers        (BtTorrent              *self);
+guint           bt_torrent_get_n_known_peers  (BtTorrent              *self);
+guint           bt_torrent_get_n_banned       (BtTorrent              *self);
+
+G_END_DECLS
