@@ -117,3 +117,28 @@
 
 /* Seconds before dialling a failed address again, times its failures. */
 #define BT_TORRENT_RETRY_BASE_S 5
+
+/* Piece picker (bt-picker). */
+
+/* Pieces picked at random before rarest-first takes over. A newcomer has
+ * nothing to trade, and the rarest pieces are the slowest to get, so its
+ * first few pieces should be whatever the unchoking peer can give fastest;
+ * after that, rarest-first keeps the swarm healthy. A handful is enough to
+ * start trading. */
+#define BT_PICKER_RANDOM_FIRST_PIECES 4
+
+/* Partial pieces the picker lets be open at once before a peer joins
+ * another peer's piece instead of starting a new one: per connected peer,
+ * with a floor. Enough that every peer can work on pieces of its own (one
+ * suspect per bad piece, no waiting on a slow peer's last block), few
+ * enough that pieces complete and can be shared instead of the whole
+ * download being half-done. A peer that can help no open piece still
+ * starts a new one: the cap orders the choices, it never idles a peer. */
+#define BT_PICKER_OPEN_PIECES_PER_PEER 2
+#define BT_PICKER_MIN_OPEN_PIECES 4
+
+/* In endgame, the peers one block may be requested from at once, the
+ * first included. Two duplicates are enough that one stalled or slow peer
+ * does not hold up the finish, and bound the wasted bandwidth to a couple
+ * of blocks per missing block at the very end. */
+#define BT_PICKER_MAX_BLOCK_REQUESTERS 3
