@@ -24,6 +24,7 @@ static const Command commands[] = {
   { "create", bt_cli_create,
     "create PATH -o OUT.torrent [-t URL]... [--private] [--piece-size N] [--comment TEXT]"
     " [--source TEXT] [-w URL]..." },
+  { "verify", bt_cli_verify, "verify FILE.torrent -d DIR" },
 };
 
 void

@@ -13,6 +13,8 @@ int  bt_cli_info    (int    argc,
                      char **argv);
 int  bt_cli_create  (int    argc,
                      char **argv);
+int  bt_cli_verify  (int    argc,
+                     char **argv);
 
 /* Prints "btorrent-cli: MESSAGE" on one line on stderr. */
 void bt_cli_error   (const char *format,

@@ -142,3 +142,24 @@
  * does not hold up the finish, and bound the wasted bandwidth to a couple
  * of blocks per missing block at the very end. */
 #define BT_PICKER_MAX_BLOCK_REQUESTERS 3
+
+/* Storage and verification (bt-storage, bt-verify) */
+
+/* Files a torrent keeps open between reads and writes. Opening one walks
+ * its folders with one openat() per component, so reusing descriptors
+ * pays; a few dozen torrents at this bound stay within the usual soft
+ * limit of 1024 descriptors, and pieces rarely span more files. */
+#define BT_STORAGE_MAX_OPEN_FILES 16
+
+/* Upper bound on storage worker threads and recheck threads, which are
+ * otherwise one per core: beyond this the disk, not SHA1, is the limit. */
+#define BT_STORAGE_MAX_WORKERS 16
+
+/* A recheck reads each piece in chunks of this size and hashes each as it
+ * arrives: memory per thread is one chunk whatever the piece length, and
+ * the chunk is still in the CPU's L2 cache when SHA1 reads it. */
+#define BT_VERIFY_READ_CHUNK (256u * 1024)
+
+/* At most ~5 progress reports a second: smooth in a progress bar, cheap
+ * for a main loop that also runs a UI. */
+#define BT_VERIFY_PROGRESS_INTERVAL_USEC (1000 * 1000 / 5)
