@@ -24,6 +24,8 @@ static const Command commands[] = {
   { "create", bt_cli_create,
     "create PATH -o OUT.torrent [-t URL]... [--private] [--piece-size N] [--comment TEXT]"
     " [--source TEXT] [-w URL]..." },
+  { "download", bt_cli_download,
+    "download FILE.torrent [-o DIR] [--port N] [--max-peers N] [--seed] [--peer IP:PORT]..." },
   { "verify", bt_cli_verify, "verify FILE.torrent -d DIR" },
 };
 

@@ -13,6 +13,8 @@ int  bt_cli_info    (int    argc,
                      char **argv);
 int  bt_cli_create  (int    argc,
                      char **argv);
+int  bt_cli_download (int    argc,
+                      char **argv);
 int  bt_cli_verify  (int    argc,
                      char **argv);
 

@@ -97,9 +97,10 @@
 #define BT_PEER_INITIAL_PIPELINE 64
 #define BT_PEER_MAX_PIPELINE 250
 
-/* Peers that contributed to this many pieces that failed their hash check
- * are banned for the rest of the session. */
-#define BT_PEER_MAX_HASH_FAILURES 3
+/* A peer that alone sent this many pieces that failed their hash check is
+ * banned for the rest of the session. Pieces with several contributors do
+ * not count: the innocent would be punished with the guilty. */
+#define BT_PEER_MAX_HASH_FAILURES 2
 
 /* Torrents (bt-torrent). */
 
@@ -115,8 +116,83 @@
 /* Addresses remembered per torrent from trackers and other sources. */
 #define BT_TORRENT_MAX_KNOWN_PEERS 2000
 
+/* Below this many connections a downloading torrent asks its trackers for
+ * more peers before the regular interval. */
+#define BT_TORRENT_WANT_MORE_PEERS 10
+
 /* Seconds before dialling a failed address again, times its failures. */
 #define BT_TORRENT_RETRY_BASE_S 5
+
+/* Trackers (bt-tracker-http, bt-tracker-udp, bt-announcer). */
+
+/* The largest HTTP tracker reply read, after gzip decoding. A compact reply
+ * with a few hundred peers is a few KiB and a dictionary peer list a few
+ * tens of KiB; a body near this size is broken or hostile. */
+#define BT_TRACKER_HTTP_MAX_RESPONSE (1024 * 1024)
+
+/* Bencode bounds for tracker replies: they nest at most 3 deep (scrape:
+ * dict > files > dict), and a dictionary peer list costs 7 values a peer. */
+#define BT_TRACKER_BENCODE_MAX_DEPTH 8
+#define BT_TRACKER_BENCODE_MAX_ELEMENTS 65536
+
+/* Peers kept from one reply, IPv4 and IPv6 together. Trackers cap numwant
+ * at 50-200; more would only fill the torrent's address book. */
+#define BT_TRACKER_MAX_PEERS_PER_RESPONSE 1000
+
+/* Bytes kept of a failure reason, warning or error text: enough for any
+ * sentence a person wrote, and a bound on what reaches the UI and logs. */
+#define BT_TRACKER_MAX_MESSAGE 1024
+
+/* A whole HTTP announce or scrape, redirects and body included; libtorrent
+ * and Transmission give trackers about as long. */
+#define BT_TRACKER_HTTP_TIMEOUT_MS (30 * 1000)
+
+/* Redirects followed per HTTP request; a tracker that moved needs one. */
+#define BT_TRACKER_HTTP_MAX_REDIRECTS 5
+
+/* BEP 15: retransmit after 15 × 2^n seconds. */
+#define BT_UDP_TRACKER_BASE_TIMEOUT_MS (15 * 1000)
+
+/* BEP 15 lets n grow to 8, an hour between the last tries and over two
+ * hours in all. We give up after n = 2 (15 + 30 + 60 s): by then the
+ * announcer does better trying the next tracker, and it retries the whole
+ * list with its own backoff. */
+#define BT_UDP_TRACKER_MAX_RETRIES 2
+
+/* BEP 15: a client may use a connection id for one minute. */
+#define BT_UDP_TRACKER_CONNECTION_LIFETIME_MS (60 * 1000)
+
+/* The largest datagram read from a UDP tracker: the 20-byte announce
+ * header and the most IPv6 peers we keep. Larger datagrams are truncated
+ * by the kernel and their tail ignored. */
+#define BT_UDP_TRACKER_MAX_PACKET (20 + 18 * BT_TRACKER_MAX_PEERS_PER_RESPONSE)
+
+/* Connection ids remembered at once, one per tracker address. */
+#define BT_UDP_TRACKER_MAX_CACHED_CONNECTIONS 1024
+
+/* Peers asked for per announce: the value every mainstream client sends;
+ * trackers rarely give more. */
+#define BT_ANNOUNCE_NUMWANT 50
+
+/* Seconds between announces when the tracker does not say. */
+#define BT_ANNOUNCE_DEFAULT_INTERVAL_S 1800
+
+/* The shortest interval we accept from a tracker, and so the fastest we
+ * re-announce: a tracker that says 0 must not make us hammer it. */
+#define BT_ANNOUNCE_MIN_INTERVAL_S 60
+
+/* The longest interval we accept: with more, peers that arrived since
+ * would not learn of us from this tracker. */
+#define BT_ANNOUNCE_MAX_INTERVAL_S (3 * 3600)
+
+/* After a round in which no tracker answered, wait this long, doubling
+ * after each further failed round up to the maximum. */
+#define BT_ANNOUNCE_RETRY_FIRST_S 30
+#define BT_ANNOUNCE_RETRY_MAX_S (30 * 60)
+
+/* How long "stopped" may take on shutdown: the person is waiting for the
+ * window to close, and the tracker forgets us after an interval anyway. */
+#define BT_ANNOUNCE_STOP_TIMEOUT_MS (5 * 1000)
 
 /* Piece picker (bt-picker). */
 

@@ -297,9 +297,9 @@ commit_cb (GObject      *source,
 
           if (g_ptr_array_find (self->peers, peer, NULL) && !bt_peer_is_closed (peer))
             {
-              /* A peer that alone sent a bad piece is certainly lying; one
-               * of several might be innocent, so it gets a few chances. */
-              bt_peer_add_hash_failure (peer);
+              /* Only a peer that alone sent a bad piece is certainly to
+               * blame; the picker keeps pieces with one peer where it can,
+               * so a liar soon is the sole contributor of one. */
               if (contributors->len == 1)
                 bt_peer_add_hash_failure (peer);
               if (bt_peer_get_hash_failures (peer) >= BT_PEER_MAX_HASH_FAILURES)
@@ -316,7 +316,8 @@ commit_cb (GObject      *source,
   set_error (self, error);
 }
 
-static void
+/* Returns whether the piece now has every block. */
+static gboolean
 block_received (BtTorrent       *self,
                 BtPeer          *peer,
                 const BtMessage *message)
@@ -325,23 +326,17 @@ block_received (BtTorrent       *self,
   guint32 length = (guint32) message->payload_length;
   g_autoptr(GPtrArray) cancel_from = g_ptr_array_new ();
   PieceBuffer *buffer;
+  gboolean complete;
 
-  if (!bt_peer_take_request (peer, piece, message->begin, length))
+  /* Not asked of this peer, cancelled, or already had from another peer in
+   * endgame: useless. */
+  if (!bt_peer_take_request (peer, piece, message->begin, length)
+      || !bt_picker_block_was_requested (self->picker, peer, piece, message->begin, length))
     {
-      /* Not asked of this peer (or cancelled already): useless, and from a
-       * peer that keeps doing it, a waste of our bandwidth. */
       self->wasted += length;
-      return;
+      return FALSE;
     }
   self->downloaded += length;
-
-  if (!bt_picker_block_received (self->picker, peer, piece, message->begin, length, cancel_from)
-      && !g_hash_table_contains (self->buffers, GUINT_TO_POINTER (piece)))
-    {
-      for (guint i = 0; i < cancel_from->len; i++)
-        bt_peer_send_cancel (g_ptr_array_index (cancel_from, i), piece, message->begin, length);
-      return;
-    }
 
   buffer = g_hash_table_lookup (self->buffers, GUINT_TO_POINTER (piece));
   if (buffer == NULL)
@@ -355,8 +350,11 @@ block_received (BtTorrent       *self,
   g_assert ((guint64) message->begin + length <= buffer->size);
   memcpy (buffer->data + message->begin, message->payload, length);
 
+  complete = bt_picker_block_received (self->picker, peer, piece, message->begin, length,
+                                       cancel_from);
   for (guint i = 0; i < cancel_from->len; i++)
     bt_peer_send_cancel (g_ptr_array_index (cancel_from, i), piece, message->begin, length);
+  return complete;
 }
 
 static void
@@ -437,7 +435,6 @@ peer_message_cb (BtPeer          *peer,
     case BT_MSG_HAVE_ALL:
     case BT_MSG_HAVE_NONE:
       /* The picker counted an empty set at the handshake; replace it. */
-      bt_picker_remove_peer (self->picker, peer);
       bt_picker_add_peer (self->picker, peer, bt_peer_get_have (peer));
       update_interest (self, peer);
       fill_requests (self, peer);
@@ -472,20 +469,8 @@ peer_message_cb (BtPeer          *peer,
       break;
 
     case BT_MSG_PIECE:
-      {
-        gboolean had_buffer;
-        guint32 piece = message->index;
-        PieceBuffer *buffer;
-        gboolean complete;
-
-        had_buffer = g_hash_table_contains (self->buffers, GUINT_TO_POINTER (piece));
-        (void) had_buffer;
-        block_received (self, peer, message);
-        buffer = g_hash_table_lookup (self->buffers, GUINT_TO_POINTER (piece));
-        complete = buffer != NULL && bt_picker_piece_is_ready (self->picker, piece);
-        maybe_commit (self, piece, complete);
-        fill_requests (self, peer);
-      }
+      maybe_commit (self, message->index, block_received (self, peer, message));
+      fill_requests (self, peer);
       break;
 
     case BT_MSG_REQUEST:
@@ -570,11 +555,13 @@ tick_cb (gpointer user_data)
 {
   BtTorrent *self = user_data;
   gint64 now = g_get_monotonic_time ();
-  g_autoptr(GPtrArray) peers = g_ptr_array_copy (self->peers, (GCopyFunc) g_object_ref, NULL);
+  g_autoptr(GPtrArray) peers = g_ptr_array_new_full (self->peers->len, g_object_unref);
   double down = 0;
   double up = 0;
 
-  g_ptr_array_set_free_func (peers, g_object_unref);
+  /* Ticking may close peers, which removes them from self->peers. */
+  for (guint i = 0; i < self->peers->len; i++)
+    g_ptr_array_add (peers, g_object_ref (g_ptr_array_index (self->peers, i)));
   for (guint i = 0; i < peers->len; i++)
     {
       BtPeer *peer = g_ptr_array_index (peers, i);
@@ -600,6 +587,10 @@ tick_cb (gpointer user_data)
                             bt_torrent_get_left (self));
 
   connect_more_peers (self);
+  /* Short of peers: ask the trackers early (they keep to min interval). */
+  if (self->announcer != NULL && self->state == BT_TORRENT_STATE_DOWNLOADING
+      && self->peers->len < BT_TORRENT_WANT_MORE_PEERS)
+    bt_announcer_request_more_peers (self->announcer);
   fill_all_requests (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
   return G_SOURCE_CONTINUE;
@@ -807,9 +798,10 @@ bt_torrent_new (BtMetainfo             *meta,
 
   if (bt_metainfo_get_n_tiers (meta) > 0)
     {
-      self->announcer = bt_announcer_new_for_metainfo (meta, self->config.peer_id,
-                                                       self->config.port,
-                                                       self->config.soup_session);
+      self->announcer = bt_announcer_new (bt_metainfo_get_info_hash (meta), self->config.peer_id,
+                                          self->config.port, self->config.soup_session);
+      for (guint i = 0; i < bt_metainfo_get_n_tiers (meta); i++)
+        bt_announcer_add_tier (self->announcer, bt_metainfo_get_tier (meta, i));
       g_signal_connect_object (self->announcer, "peers-found",
                                G_CALLBACK (peers_found_cb), self, 0);
     }
