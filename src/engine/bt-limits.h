@@ -239,3 +239,34 @@
 /* At most ~5 progress reports a second: smooth in a progress bar, cheap
  * for a main loop that also runs a UI. */
 #define BT_VERIFY_PROGRESS_INTERVAL_USEC (1000 * 1000 / 5)
+
+/* Uploading (bt-torrent). */
+
+/* Unchoke slots (BEP 3 suggests 4) plus one optimistic unchoke, re-decided
+ * every 10 seconds, the optimistic one every third round, as mainstream
+ * clients do. A newly connected peer (younger than BT_TORRENT_NEW_PEER_S)
+ * is three times as likely to get the optimistic slot. */
+#define BT_TORRENT_UPLOAD_SLOTS 4
+#define BT_TORRENT_CHOKE_INTERVAL_S 10
+#define BT_TORRENT_OPTIMISTIC_ROUNDS 3
+#define BT_TORRENT_NEW_PEER_S 60
+
+/* While seeding, a peer that held a slot this long yields it to one that
+ * waits, so that every downloader progresses. */
+#define BT_TORRENT_SEED_ROTATION_S 30
+
+/* The largest block we serve: 16 KiB is what every client asks for;
+ * Transmission and libtorrent refuse larger requests too. */
+#define BT_TORRENT_MAX_REQUEST_LENGTH (16 * 1024)
+
+/* Requests one peer may have queued with us. Clients keep 250-500 in
+ * flight; a peer far beyond that is flooding us and is dropped. */
+#define BT_TORRENT_MAX_PEER_REQUESTS 2048
+
+/* Bytes queued on one peer's socket before we stop feeding it: enough to
+ * keep a fast link busy, small enough that a slow peer does not pin
+ * memory. */
+#define BT_TORRENT_PEER_SEND_BUFFER (512 * 1024)
+
+/* Whole pieces kept in memory for uploading. */
+#define BT_TORRENT_READ_CACHE_BYTES (16 * 1024 * 1024)

@@ -85,6 +85,40 @@ add_warning (BtMetainfo *self,
   g_ptr_array_insert (self->warnings, self->warnings->len - 1, message);
 }
 
+/* How a name from the torrent is shown to a person when it had to be
+ * changed: bytes that are not UTF-8 become U+FFFD and NULs are visible, so
+ * the difference from the saved name is apparent. */
+static char *
+make_printable_full (const guint8 *data,
+                     gsize         length,
+                     gboolean      multi_line)
+{
+  /* An embedded NUL is invalid to g_utf8_validate_len(), so it is
+   * replaced too and the result is one whole C string. Control characters
+   * are replaced as well: these strings end up on terminals, and a torrent
+   * must not be able to send escape sequences to them. */
+  GString *out = g_string_new (NULL);
+  g_autofree char *valid = g_utf8_make_valid ((const char *) data, length);
+
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c) && !(multi_line && (c == '\n' || c == '\t')))
+        g_string_append_unichar (out, 0xFFFD);
+      else
+        g_string_append_len (out, p, g_utf8_next_char (p) - p);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static char *
+make_printable (const guint8 *data,
+                gsize         length)
+{
+  return make_printable_full (data, length, FALSE);
+}
+
 /* A text field: its ".utf-8" twin wins when it is valid UTF-8, as the
  * clients that wrote them intended; otherwise invalid bytes are replaced so
  * the text can always be shown. */
@@ -101,40 +135,14 @@ dup_text (BtBencode  *dict,
     {
       data = bt_bencode_get_string (value, &len);
       if (g_utf8_validate_len ((const char *) data, len, NULL))
-        return g_strndup ((const char *) data, len);
+        return make_printable_full (data, len, TRUE);
     }
 
   value = bt_bencode_dict_lookup_type (dict, key, BT_BENCODE_STRING);
   if (value == NULL)
     return NULL;
   data = bt_bencode_get_string (value, &len);
-  return g_utf8_make_valid ((const char *) data, len);
-}
-
-/* How a name from the torrent is shown to a person when it had to be
- * changed: bytes that are not UTF-8 become U+FFFD and NULs are visible, so
- * the difference from the saved name is apparent. */
-static char *
-make_printable (const guint8 *data,
-                gsize         length)
-{
-  /* An embedded NUL is invalid to g_utf8_validate_len(), so it is
-   * replaced too and the result is one whole C string. Control characters
-   * are replaced as well: these strings end up on terminals, and a torrent
-   * must not be able to send escape sequences to them. */
-  GString *out = g_string_new (NULL);
-  g_autofree char *valid = g_utf8_make_valid ((const char *) data, length);
-
-  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_iscntrl (c))
-        g_string_append_unichar (out, 0xFFFD);
-      else
-        g_string_append_len (out, p, g_utf8_next_char (p) - p);
-    }
-  return g_string_free (out, FALSE);
+  return make_printable_full (data, len, TRUE);
 }
 
 /* Picks "path.utf-8" over "path" when it is a list of valid UTF-8 strings,
@@ -393,8 +401,9 @@ overflow:
  * a folder that another file needs: the second would overwrite the first or
  * fail to be created. Folders keep their names; clashing files are
  * numbered ("name.1.ext") in the order the torrent lists them. */
-static void
-disambiguate_paths (BtMetainfo *self)
+static gboolean
+disambiguate_paths (BtMetainfo  *self,
+                    GError     **error)
 {
   g_autoptr(GHashTable) taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) originals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -427,6 +436,13 @@ disambiguate_paths (BtMetainfo *self)
             {
               g_free (candidate);
               candidate = bt_path_add_counter (file->path, n);
+              if (candidate == NULL)
+                {
+                  g_set_error (error, BT_ERROR, BT_ERROR_METAINFO_BAD_PATH,
+                               "File %u has the same path as another file, and the path is "
+                               "too long to tell them apart", i + 1);
+                  return FALSE;
+                }
               if (!g_hash_table_contains (taken, candidate)
                   && !g_hash_table_contains (originals, candidate))
                 break;
@@ -436,6 +452,7 @@ disambiguate_paths (BtMetainfo *self)
         }
       g_hash_table_add (taken, g_strdup (file->path));
     }
+  return TRUE;
 }
 
 static gboolean
@@ -533,9 +550,16 @@ add_tracker (BtMetainfo  *self,
   data = bt_bencode_get_string (url, &len);
   if (!g_utf8_validate_len ((const char *) data, len, NULL))
     return FALSE;
+  if (memchr (data, '\0', len) != NULL)
+    return FALSE;
   text = g_strstrip (g_strndup ((const char *) data, len));
   if (*text == '\0' || g_hash_table_contains (seen, text))
     return FALSE;
+  /* A URL holds no control characters; one that does is garbage or an
+   * attempt to put escape sequences on a terminal. */
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      return FALSE;
   if (g_hash_table_size (seen) >= BT_METAINFO_MAX_TRACKERS)
     {
       self->dropped_trackers++;
@@ -566,7 +590,6 @@ parse_trackers (BtMetainfo *self,
 {
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   BtBencode *list = bt_bencode_dict_lookup_type (root, "announce-list", BT_BENCODE_LIST);
-  guint skipped = 0;
 
   for (guint i = 0; list != NULL && i < bt_bencode_get_length (list); i++)
     {
@@ -576,10 +599,10 @@ parse_trackers (BtMetainfo *self,
       if (bt_bencode_is_type (tier_list, BT_BENCODE_LIST))
         {
           for (guint j = 0; j < bt_bencode_get_length (tier_list); j++)
-            skipped += !add_tracker (self, seen, tier, bt_bencode_list_get (tier_list, j));
+            add_tracker (self, seen, tier, bt_bencode_list_get (tier_list, j));
         }
       else if (bt_bencode_is_type (tier_list, BT_BENCODE_STRING))
-        skipped += !add_tracker (self, seen, tier, tier_list);
+        add_tracker (self, seen, tier, tier_list);
 
       if (tier->len > 0)
         finish_tier (self, tier);
@@ -734,7 +757,8 @@ bt_metainfo_parse (BtMetainfo  *self,
   if (self->multi_file && strcmp (self->name, self->original_name) != 0)
     add_warning (self, "The torrent's folder “%s” is saved as “%s”",
                  self->original_name, self->name);
-  disambiguate_paths (self);
+  if (!disambiguate_paths (self, error))
+    return FALSE;
   note_renamed_files (self);
   parse_trackers (self, root);
   parse_web_seeds (self, root);

@@ -118,14 +118,16 @@ bt_path_sanitize_component (const guint8 *data,
 
   while (*p == '/')
     p++;
-  for (; *p != '\0'; p++)
+  for (; *p != '\0'; p = g_utf8_next_char (p))
     {
-      guint8 c = *p;
+      gunichar c = g_utf8_get_char (p);
 
-      if (c == '/' || c < 0x20 || c == 0x7f)
+      /* C0, DEL and C1 controls: U+009B alone starts a terminal escape
+       * sequence, and names end up on terminals. */
+      if (c == '/' || g_unichar_iscntrl (c))
         g_string_append_c (name, '_');
       else
-        g_string_append_c (name, c);
+        g_string_append_len (name, p, g_utf8_next_char (p) - p);
     }
 
   if (strcmp (name->str, ".") == 0 || strcmp (name->str, "..") == 0)
@@ -141,7 +143,8 @@ bt_path_sanitize_component (const guint8 *data,
  * Numbers the last component of @path to tell it apart from another file
  * of the same name: "dir/name.ext" becomes "dir/name.1.ext".
  *
- * Returns: (transfer full): the numbered path
+ * Returns: (transfer full) (nullable): the numbered path, or %NULL when
+ *   no numbered name fits the path length limit
  */
 char *
 bt_path_add_counter (const char *path,
@@ -157,12 +160,23 @@ bt_path_add_counter (const char *path,
   gsize dir_len = base - path;
   gsize budget = MIN (BT_METAINFO_MAX_COMPONENT,
                       BT_METAINFO_MAX_PATH_LENGTH > dir_len ? BT_METAINFO_MAX_PATH_LENGTH - dir_len : 0);
+  gsize ext_len = base_len - ext;
 
   /* Keep room for the number within NAME_MAX and within the whole path's
-   * limit, so numbering never makes a path too long to create. */
-  budget = budget > strlen (suffix) + (base_len - ext) + 1
-           ? budget - strlen (suffix) - (base_len - ext) : 1;
-  shorten (name, budget);
+   * limit, so numbering never makes a path too long to create: drop the
+   * extension if need be, and give up when not even "x.N" fits. */
+  if (budget < strlen (suffix) + ext_len + 1)
+    {
+      g_string_append (name, base + ext);
+      ext_len = 0;
+      ext = base_len;
+    }
+  if (budget < strlen (suffix) + 1)
+    {
+      g_string_free (name, TRUE);
+      return NULL;
+    }
+  shorten (name, budget - strlen (suffix) - ext_len);
   g_string_append (name, suffix);
   g_string_append (name, base + ext);
   g_string_prepend_len (name, path, base - path);
@@ -185,8 +199,8 @@ bt_path_is_safe_relative (const char *path)
     return FALSE;
   if (!g_utf8_validate (path, -1, NULL))
     return FALSE;
-  for (const char *p = path; *p != '\0'; p++)
-    if ((guint8) *p < 0x20 || *p == 0x7f)
+  for (const char *p = path; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
       return FALSE;
 
   parts = g_strsplit (path, "/", -1);

@@ -58,6 +58,7 @@ struct _BtPeer
   guint                   pipeline_depth;
   guint                   hash_failures;
 
+  guint                   incoming : 1;
   guint                   handshaked : 1;
   guint                   got_first_message : 1;
   guint                   supports_fast : 1;
@@ -73,6 +74,7 @@ G_DEFINE_FINAL_TYPE (BtPeer, bt_peer, G_TYPE_OBJECT)
 
 static void bt_peer_read_more (BtPeer *self);
 static void bt_peer_flush     (BtPeer *self);
+static void send_handshake    (BtPeer *self);
 
 /* Auxiliary functions */
 
@@ -272,6 +274,8 @@ process_input (BtPeer *self)
                     self->address_string);
               break;
             }
+          if (self->incoming)
+            send_handshake (self);
           memcpy (self->peer_id, handshake.peer_id, 20);
           self->client_name = bt_wire_peer_id_to_client_name (handshake.peer_id);
           self->supports_fast = bt_wire_reserved_test (handshake.reserved, BT_WIRE_RESERVED_FAST);
@@ -380,6 +384,19 @@ bt_peer_flush (BtPeer *self)
 }
 
 static void
+send_handshake (BtPeer *self)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  BtHandshake handshake = { { 0 } };
+
+  bt_wire_reserved_set (handshake.reserved, BT_WIRE_RESERVED_FAST);
+  memcpy (handshake.info_hash, self->info_hash, 20);
+  memcpy (handshake.peer_id, self->our_peer_id, 20);
+  bt_wire_write_handshake (out, &handshake);
+  queue_bytes (self, out);
+}
+
+static void
 connect_cb (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
@@ -407,16 +424,7 @@ connect_cb (GObject      *source,
   self->input = g_io_stream_get_input_stream (G_IO_STREAM (self->connection));
   self->output = g_io_stream_get_output_stream (G_IO_STREAM (self->connection));
 
-  {
-    g_autoptr(GByteArray) out = g_byte_array_new ();
-    BtHandshake handshake = { { 0 } };
-
-    bt_wire_reserved_set (handshake.reserved, BT_WIRE_RESERVED_FAST);
-    memcpy (handshake.info_hash, self->info_hash, 20);
-    memcpy (handshake.peer_id, self->our_peer_id, 20);
-    bt_wire_write_handshake (out, &handshake);
-    queue_bytes (self, out);
-  }
+  send_handshake (self);
   bt_peer_read_more (self);
 }
 
@@ -505,6 +513,54 @@ bt_peer_new_outgoing (GInetSocketAddress    *address,
 }
 
 /**
+ * bt_peer_new_incoming:
+ * @connection: an accepted connection
+ * @received: (nullable): bytes already read from it (the start of the
+ *   peer's handshake, read to find the torrent)
+ *
+ * Returns: (transfer full): a peer that answers the handshake once
+ *   bt_peer_start() is called
+ */
+BtPeer *
+bt_peer_new_incoming (GSocketConnection     *connection,
+                      GBytes                *received,
+                      const guint8           info_hash[20],
+                      const guint8           our_peer_id[20],
+                      guint32                n_pieces,
+                      const BtPeerCallbacks *callbacks,
+                      gpointer               user_data)
+{
+  g_autoptr(GSocketAddress) remote = NULL;
+  BtPeer *self;
+
+  g_return_val_if_fail (G_IS_SOCKET_CONNECTION (connection), NULL);
+
+  remote = g_socket_connection_get_remote_address (connection, NULL);
+  if (!G_IS_INET_SOCKET_ADDRESS (remote))
+    {
+      g_clear_object (&remote);
+      remote = g_inet_socket_address_new_from_string ("0.0.0.0", 0);
+    }
+  self = bt_peer_new_outgoing (G_INET_SOCKET_ADDRESS (remote), info_hash, our_peer_id, n_pieces,
+                               callbacks, user_data);
+  self->incoming = TRUE;
+  self->connection = g_object_ref (connection);
+  self->input = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  self->output = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  if (received != NULL)
+    g_byte_array_append (self->inbuf, g_bytes_get_data (received, NULL),
+                         g_bytes_get_size (received));
+  return self;
+}
+
+gboolean
+bt_peer_is_incoming (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), FALSE);
+  return self->incoming;
+}
+
+/**
  * bt_peer_start:
  *
  * Dials the peer and sends our handshake; the outcome arrives through the
@@ -514,12 +570,26 @@ void
 bt_peer_start (BtPeer *self)
 {
   g_return_if_fail (BT_IS_PEER (self));
-  g_return_if_fail (self->client == NULL);
+  g_return_if_fail (self->client == NULL && self->read_chunk == NULL);
 
   self->started_us = g_get_monotonic_time ();
   self->last_received_us = self->started_us;
   self->last_tick_us = self->started_us;
   self->read_chunk = g_malloc (BT_PEER_READ_CHUNK);
+
+  if (self->incoming)
+    {
+      GSocket *socket = g_socket_connection_get_socket (self->connection);
+
+      g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+      /* Their handshake came first; ours answers it once it is checked,
+       * in process_input(). */
+      process_input (self);
+      if (!self->closed)
+        bt_peer_read_more (self);
+      return;
+    }
+
   self->client = g_socket_client_new ();
   g_socket_client_set_timeout (self->client, BT_PEER_CONNECT_TIMEOUT_S);
   g_socket_client_connect_async (self->client, G_SOCKET_CONNECTABLE (self->address),
@@ -747,6 +817,57 @@ bt_peer_send_request (BtPeer  *self,
   g_hash_table_insert (self->requests, key, GUINT_TO_POINTER (length));
   bt_wire_write_request (out, piece, begin, length);
   queue_bytes (self, out);
+}
+
+/**
+ * bt_peer_send_piece:
+ *
+ * Sends one block we serve, and counts it as uploaded.
+ */
+void
+bt_peer_send_piece (BtPeer       *self,
+                    guint32       piece,
+                    guint32       begin,
+                    const guint8 *data,
+                    guint32       length)
+{
+  g_return_if_fail (BT_IS_PEER (self));
+
+  if (self->closed)
+    return;
+  bt_wire_write_piece (self->pending, piece, begin, data, length);
+  self->uploaded += length;
+  self->window_up += length;
+  bt_peer_flush (self);
+}
+
+void
+bt_peer_send_reject (BtPeer  *self,
+                     guint32  piece,
+                     guint32  begin,
+                     guint32  length)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+
+  g_return_if_fail (BT_IS_PEER (self));
+
+  if (!self->supports_fast)
+    return;
+  bt_wire_write_reject (out, piece, begin, length);
+  queue_bytes (self, out);
+}
+
+/**
+ * bt_peer_get_send_queue_size:
+ *
+ * Returns: bytes waiting to be written to the socket; the owner stops
+ *   feeding a peer whose queue is long
+ */
+gsize
+bt_peer_get_send_queue_size (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), 0);
+  return self->pending->len + (self->writing != NULL ? self->writing->len : 0);
 }
 
 void

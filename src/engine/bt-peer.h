@@ -40,7 +40,15 @@ BtPeer             *bt_peer_new_outgoing      (GInetSocketAddress    *address,
                                                guint32                n_pieces,
                                                const BtPeerCallbacks *callbacks,
                                                gpointer               user_data);
+BtPeer             *bt_peer_new_incoming      (GSocketConnection     *connection,
+                                               GBytes                *received,
+                                               const guint8           info_hash[20],
+                                               const guint8           our_peer_id[20],
+                                               guint32                n_pieces,
+                                               const BtPeerCallbacks *callbacks,
+                                               gpointer               user_data);
 void                bt_peer_start             (BtPeer                *self);
+gboolean            bt_peer_is_incoming       (BtPeer                *self);
 void                bt_peer_close             (BtPeer                *self,
                                                const GError          *reason);
 gboolean            bt_peer_is_closed         (BtPeer                *self);
@@ -70,6 +78,16 @@ void                bt_peer_send_request      (BtPeer                *self,
                                                guint32                piece,
                                                guint32                begin,
                                                guint32                length);
+void                bt_peer_send_piece        (BtPeer                *self,
+                                               guint32                piece,
+                                               guint32                begin,
+                                               const guint8          *data,
+                                               guint32                length);
+void                bt_peer_send_reject       (BtPeer                *self,
+                                               guint32                piece,
+                                               guint32                begin,
+                                               guint32                length);
+gsize               bt_peer_get_send_queue_size (BtPeer              *self);
 void                bt_peer_send_cancel       (BtPeer                *self,
                                                guint32                piece,
                                                guint32                begin,

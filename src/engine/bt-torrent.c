@@ -37,6 +37,22 @@ typedef struct
   guint32  size;
 } PieceBuffer;
 
+/* What the torrent keeps per connection for uploading and choking. */
+typedef struct
+{
+  GQueue   requests;         /* BtBlock*, in the order asked */
+  gint64   connected_us;
+  gint64   unchoked_us;      /* 0 while choked */
+  gboolean optimistic;
+  gboolean waiting_for_read; /* its next block's piece is being read */
+} PeerState;
+
+typedef struct
+{
+  GBytes *data;
+  gint64  last_used_us;
+} CachedPiece;
+
 struct _BtTorrent
 {
   GObject           parent_instance;
@@ -57,6 +73,12 @@ struct _BtTorrent
   GPtrArray        *peers;      /* BtPeer, connecting or connected */
   GHashTable       *buffers;    /* piece → PieceBuffer */
   guint             committing; /* pieces on their way to disk */
+  GHashTable       *peer_states; /* BtPeer → PeerState */
+  GHashTable       *read_cache;  /* piece → CachedPiece */
+  gsize             read_cache_bytes;
+  GHashTable       *reading;     /* pieces being read for uploads */
+  guint             choke_round;
+  gint64            last_choke_us;
 
   guint             tick_id;
   double            check_progress;
@@ -67,6 +89,7 @@ struct _BtTorrent
   double            upload_rate;
   guint             n_banned;
   gboolean          completed_announced;
+  gboolean          creating_files;
 };
 
 enum {
@@ -89,6 +112,7 @@ G_DEFINE_FINAL_TYPE (BtTorrent, bt_torrent, G_TYPE_OBJECT)
 static void peer_handshake_cb (BtPeer *peer, gpointer user_data);
 static void peer_message_cb   (BtPeer *peer, const BtMessage *message, gpointer user_data);
 static void peer_closed_cb    (BtPeer *peer, const GError *error, gpointer user_data);
+static gboolean close_if_both_seeds (BtTorrent *self, BtPeer *peer);
 
 static const BtPeerCallbacks peer_callbacks = {
   .handshake = peer_handshake_cb,
@@ -217,34 +241,51 @@ ban_peer (BtTorrent  *self,
 }
 
 static void
-check_completion (BtTorrent *self)
+files_created_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
-  if (self->state != BT_TORRENT_STATE_DOWNLOADING || !bt_picker_is_complete (self->picker)
-      || self->committing > 0)
-    return;
+  g_autoptr(BtTorrent) self = user_data;
+  g_autoptr(GError) error = NULL;
 
-  {
-    g_autoptr(GError) error = NULL;
-
-    /* Empty files and folders that hold no piece data still belong to the
-     * torrent; make them now that everything else is there. */
-    if (!bt_storage_create_files (self->storage, &error))
-      {
+  if (!bt_storage_create_files_finish (BT_STORAGE (source), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         set_error (self, error);
-        return;
-      }
-  }
+      return;
+    }
+  if (self->state != BT_TORRENT_STATE_DOWNLOADING)
+    return;
 
   set_state (self, BT_TORRENT_STATE_SEEDING);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
   for (guint i = 0; i < self->peers->len; i++)
-    update_interest (self, g_ptr_array_index (self->peers, i));
+    {
+      BtPeer *peer = g_ptr_array_index (self->peers, i);
+
+      if (!close_if_both_seeds (self, peer))
+        update_interest (self, peer);
+    }
   if (!self->completed_announced && self->announcer != NULL)
     {
       self->completed_announced = TRUE;
       bt_announcer_complete (self->announcer);
     }
   g_signal_emit (self, signals[COMPLETED], 0);
+}
+
+static void
+check_completion (BtTorrent *self)
+{
+  if (self->state != BT_TORRENT_STATE_DOWNLOADING || !bt_picker_is_complete (self->picker)
+      || self->committing > 0 || self->creating_files)
+    return;
+
+  /* Empty files and folders that hold no piece data still belong to the
+   * torrent; make them (on a worker) now that everything else is there. */
+  self->creating_files = TRUE;
+  bt_storage_create_files_async (self->storage, self->cancellable, files_created_cb,
+                                 g_object_ref (self));
 }
 
 typedef struct
@@ -385,6 +426,357 @@ maybe_commit (BtTorrent *self,
 }
 
 static void
+peer_state_free (PeerState *state)
+{
+  g_queue_clear_full (&state->requests, g_free);
+  g_free (state);
+}
+
+static void
+cached_piece_free (CachedPiece *cached)
+{
+  g_bytes_unref (cached->data);
+  g_free (cached);
+}
+
+static PeerState *
+get_peer_state (BtTorrent *self,
+                BtPeer    *peer)
+{
+  return g_hash_table_lookup (self->peer_states, peer);
+}
+
+static void serve_requests (BtTorrent *self, BtPeer *peer);
+
+/* A small cache of whole pieces read for uploading: peers ask for the
+ * blocks of a piece one after another, and several peers want the same
+ * rare piece, so each piece is read from disk once. */
+static void
+cache_insert (BtTorrent *self,
+              guint32    piece,
+              GBytes    *data)
+{
+  CachedPiece *cached = g_new0 (CachedPiece, 1);
+
+  while (self->read_cache_bytes + g_bytes_get_size (data) > BT_TORRENT_READ_CACHE_BYTES
+         && g_hash_table_size (self->read_cache) > 0)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+      gpointer oldest_key = NULL;
+      gint64 oldest = G_MAXINT64;
+
+      g_hash_table_iter_init (&iter, self->read_cache);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        if (((CachedPiece *) value)->last_used_us < oldest)
+          {
+            oldest = ((CachedPiece *) value)->last_used_us;
+            oldest_key = key;
+          }
+      self->read_cache_bytes -= g_bytes_get_size (((CachedPiece *) g_hash_table_lookup (self->read_cache, oldest_key))->data);
+      g_hash_table_remove (self->read_cache, oldest_key);
+    }
+
+  cached->data = g_bytes_ref (data);
+  cached->last_used_us = g_get_monotonic_time ();
+  self->read_cache_bytes += g_bytes_get_size (data);
+  g_hash_table_replace (self->read_cache, GUINT_TO_POINTER (piece), cached);
+}
+
+typedef struct
+{
+  BtTorrent *torrent;
+  guint32    piece;
+} ReadData;
+
+static void
+read_piece_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  ReadData *data = user_data;
+  g_autoptr(BtTorrent) self = data->torrent;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  guint32 piece = data->piece;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_free (data);
+  g_hash_table_remove (self->reading, GUINT_TO_POINTER (piece));
+  bytes = bt_storage_read_block_finish (BT_STORAGE (source), result, &error);
+  if (bytes == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      /* The data we claimed to have is gone (deleted or truncated behind
+       * our back): stop offering it rather than serving garbage. */
+      set_error (self, error);
+      return;
+    }
+  cache_insert (self, piece, bytes);
+
+  g_hash_table_iter_init (&iter, self->peer_states);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      PeerState *state = value;
+
+      if (state->waiting_for_read)
+        {
+          state->waiting_for_read = FALSE;
+          serve_requests (self, key);
+        }
+    }
+}
+
+/* Sends the peer's queued blocks while its socket keeps up; a piece not in
+ * the cache is read first, on a worker. */
+static void
+serve_requests (BtTorrent *self,
+                BtPeer    *peer)
+{
+  PeerState *state = get_peer_state (self, peer);
+
+  while (state != NULL && !bt_peer_is_closed (peer) && !g_queue_is_empty (&state->requests)
+         && bt_peer_get_send_queue_size (peer) < BT_TORRENT_PEER_SEND_BUFFER)
+    {
+      BtBlock *block = g_queue_peek_head (&state->requests);
+      CachedPiece *cached = g_hash_table_lookup (self->read_cache, GUINT_TO_POINTER (block->piece));
+
+      if (cached == NULL)
+        {
+          state->waiting_for_read = TRUE;
+          if (!g_hash_table_contains (self->reading, GUINT_TO_POINTER (block->piece)))
+            {
+              ReadData *data = g_new0 (ReadData, 1);
+
+              data->torrent = g_object_ref (self);
+              data->piece = block->piece;
+              g_hash_table_add (self->reading, GUINT_TO_POINTER (block->piece));
+              bt_storage_read_block_async (self->storage, block->piece, 0,
+                                           bt_metainfo_get_piece_size (self->meta, block->piece),
+                                           self->cancellable, read_piece_cb, data);
+            }
+          return;
+        }
+
+      cached->last_used_us = g_get_monotonic_time ();
+      bt_peer_send_piece (peer, block->piece, block->begin,
+                          (const guint8 *) g_bytes_get_data (cached->data, NULL) + block->begin,
+                          block->length);
+      self->uploaded += block->length;
+      g_free (g_queue_pop_head (&state->requests));
+    }
+}
+
+static void
+handle_request (BtTorrent       *self,
+                BtPeer          *peer,
+                const BtMessage *message)
+{
+  PeerState *state = get_peer_state (self, peer);
+  BtBlock *block;
+
+  if (state == NULL)
+    return;
+
+  /* Requests while choked are dropped (BEP 3), or rejected with the fast
+   * extension so the peer can ask elsewhere at once. */
+  if (bt_peer_get_am_choking (peer) || !bt_bitfield_get (self->have, message->index))
+    {
+      bt_peer_send_reject (peer, message->index, message->begin, message->length);
+      return;
+    }
+  if (message->length == 0 || message->length > BT_TORRENT_MAX_REQUEST_LENGTH
+      || (guint64) message->begin + message->length
+         > bt_metainfo_get_piece_size (self->meta, message->index))
+    {
+      g_autoptr(GError) error = g_error_new (BT_ERROR, BT_ERROR_WIRE_PROTOCOL,
+                                             "%s asked for a block outside piece %u",
+                                             bt_peer_get_address_string (peer), message->index);
+      bt_peer_close (peer, error);
+      return;
+    }
+  if (g_queue_get_length (&state->requests) >= BT_TORRENT_MAX_PEER_REQUESTS)
+    {
+      g_autoptr(GError) error = g_error_new (BT_ERROR, BT_ERROR_WIRE_PROTOCOL,
+                                             "%s floods us with requests",
+                                             bt_peer_get_address_string (peer));
+      bt_peer_close (peer, error);
+      return;
+    }
+
+  block = g_new (BtBlock, 1);
+  block->piece = message->index;
+  block->begin = message->begin;
+  block->length = message->length;
+  g_queue_push_tail (&state->requests, block);
+  serve_requests (self, peer);
+}
+
+static void
+handle_cancel (BtTorrent       *self,
+               BtPeer          *peer,
+               const BtMessage *message)
+{
+  PeerState *state = get_peer_state (self, peer);
+
+  if (state == NULL)
+    return;
+  for (GList *l = state->requests.head; l != NULL; l = l->next)
+    {
+      BtBlock *block = l->data;
+
+      if (block->piece == message->index && block->begin == message->begin
+          && block->length == message->length)
+        {
+          g_free (block);
+          g_queue_delete_link (&state->requests, l);
+          return;
+        }
+    }
+}
+
+static void
+set_peer_choked (BtTorrent *self,
+                 BtPeer    *peer,
+                 gboolean   choked)
+{
+  PeerState *state = get_peer_state (self, peer);
+
+  if (state == NULL || bt_peer_get_am_choking (peer) == choked)
+    return;
+  bt_peer_set_choking (peer, choked);
+  if (choked)
+    {
+      state->unchoked_us = 0;
+      state->optimistic = FALSE;
+      /* A choke cancels what the peer asked for (BEP 3). */
+      g_queue_clear_full (&state->requests, g_free);
+    }
+  else
+    state->unchoked_us = g_get_monotonic_time ();
+}
+
+typedef struct
+{
+  BtPeer    *peer;
+  PeerState *state;
+  double     score;
+} Candidate;
+
+static int
+compare_candidates (gconstpointer a,
+                    gconstpointer b)
+{
+  const Candidate *ca = a;
+  const Candidate *cb = b;
+
+  return (ca->score < cb->score) - (ca->score > cb->score);
+}
+
+/* The choker (BEP 3's tit-for-tat). While downloading, the peers that
+ * give us the most get our upload slots. While seeding, the slots go to
+ * the peers we upload to fastest, but a peer that has held a slot for a
+ * full rotation period yields it to one that waits, so every downloader
+ * progresses. One more slot is an optimistic unchoke, rotated less often,
+ * with new peers more likely to get it, so newcomers get a first piece to
+ * trade. */
+static void
+run_choker (BtTorrent *self,
+            gboolean   rotate_optimistic)
+{
+  g_autoptr(GArray) candidates = g_array_new (FALSE, FALSE, sizeof (Candidate));
+  gint64 now = g_get_monotonic_time ();
+  gboolean seeding = self->state == BT_TORRENT_STATE_SEEDING;
+  guint slots = BT_TORRENT_UPLOAD_SLOTS;
+  BtPeer *optimistic = NULL;
+  guint unchoked = 0;
+
+  if (self->state != BT_TORRENT_STATE_DOWNLOADING && !seeding)
+    return;
+  self->last_choke_us = now;
+
+  for (guint i = 0; i < self->peers->len; i++)
+    {
+      BtPeer *peer = g_ptr_array_index (self->peers, i);
+      PeerState *state = get_peer_state (self, peer);
+      Candidate c = { peer, state, 0 };
+
+      if (state == NULL || bt_peer_is_closed (peer))
+        continue;
+      if (state->optimistic && !rotate_optimistic && bt_peer_get_peer_interested (peer))
+        {
+          optimistic = peer;
+          continue;
+        }
+      if (!bt_peer_get_peer_interested (peer))
+        {
+          set_peer_choked (self, peer, TRUE);
+          continue;
+        }
+      if (seeding)
+        {
+          c.score = bt_peer_get_upload_rate (peer);
+          if (state->unchoked_us != 0
+              && now - state->unchoked_us > BT_TORRENT_SEED_ROTATION_S * G_USEC_PER_SEC)
+            c.score = -1 - c.score; /* had its turn: behind every waiting peer */
+        }
+      else
+        c.score = bt_peer_get_download_rate (peer);
+      g_array_append_val (candidates, c);
+    }
+
+  g_array_sort (candidates, compare_candidates);
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      Candidate *c = &g_array_index (candidates, Candidate, i);
+
+      if (unchoked < slots)
+        {
+          if (seeding && c->score < 0 && c->state->unchoked_us != 0)
+            c->state->unchoked_us = now; /* starts another turn */
+          set_peer_choked (self, c->peer, FALSE);
+          c->state->optimistic = FALSE;
+          unchoked++;
+        }
+      else if (optimistic == NULL && rotate_optimistic)
+        continue;
+      else
+        set_peer_choked (self, c->peer, TRUE);
+    }
+
+  if (rotate_optimistic)
+    {
+      guint total_weight = 0;
+      guint pick;
+
+      for (guint i = unchoked; i < candidates->len; i++)
+        {
+          Candidate *c = &g_array_index (candidates, Candidate, i);
+
+          total_weight += now - c->state->connected_us < BT_TORRENT_NEW_PEER_S * G_USEC_PER_SEC ? 3 : 1;
+        }
+      pick = total_weight > 0 ? (guint) g_random_int_range (0, total_weight) : 0;
+      for (guint i = unchoked; i < candidates->len; i++)
+        {
+          Candidate *c = &g_array_index (candidates, Candidate, i);
+          guint weight = now - c->state->connected_us < BT_TORRENT_NEW_PEER_S * G_USEC_PER_SEC ? 3 : 1;
+
+          if (optimistic == NULL && pick < weight)
+            {
+              optimistic = c->peer;
+              set_peer_choked (self, c->peer, FALSE);
+              c->state->optimistic = TRUE;
+            }
+          else
+            set_peer_choked (self, c->peer, TRUE);
+          pick = pick >= weight ? pick - weight : G_MAXUINT;
+        }
+    }
+}
+
+static void
 peer_handshake_cb (BtPeer   *peer,
                    gpointer  user_data)
 {
@@ -418,8 +810,27 @@ peer_handshake_cb (BtPeer   *peer,
       known->failures = 0;
       known->connected = TRUE;
     }
+  {
+    PeerState *state = g_new0 (PeerState, 1);
+
+    state->connected_us = g_get_monotonic_time ();
+    g_hash_table_insert (self->peer_states, peer, state);
+  }
   bt_picker_add_peer (self->picker, peer, bt_peer_get_have (peer));
   bt_peer_send_bitfield (peer, self->have);
+}
+
+/* Two seeds have nothing to say to each other. */
+static gboolean
+close_if_both_seeds (BtTorrent *self,
+                     BtPeer    *peer)
+{
+  if (self->state == BT_TORRENT_STATE_SEEDING && bt_bitfield_is_complete (bt_peer_get_have (peer)))
+    {
+      bt_peer_close (peer, NULL);
+      return TRUE;
+    }
+  return FALSE;
 }
 
 static void
@@ -436,12 +847,16 @@ peer_message_cb (BtPeer          *peer,
     case BT_MSG_HAVE_NONE:
       /* The picker counted an empty set at the handshake; replace it. */
       bt_picker_add_peer (self->picker, peer, bt_peer_get_have (peer));
+      if (close_if_both_seeds (self, peer))
+        break;
       update_interest (self, peer);
       fill_requests (self, peer);
       break;
 
     case BT_MSG_HAVE:
       bt_picker_peer_has (self->picker, peer, message->index);
+      if (close_if_both_seeds (self, peer))
+        break;
       update_interest (self, peer);
       fill_requests (self, peer);
       break;
@@ -474,9 +889,28 @@ peer_message_cb (BtPeer          *peer,
       break;
 
     case BT_MSG_REQUEST:
+      handle_request (self, peer, message);
+      break;
+
     case BT_MSG_CANCEL:
-      /* Uploading arrives with seeding; until then everyone stays choked
-       * and their requests are not served. */
+      handle_cancel (self, peer, message);
+      break;
+
+    case BT_MSG_INTERESTED:
+      /* A free slot goes to a newly interested peer at once rather than
+       * at the next choke round, ten seconds away. */
+      {
+        guint unchoked = 0;
+
+        for (guint i = 0; i < self->peers->len; i++)
+          unchoked += !bt_peer_get_am_choking (g_ptr_array_index (self->peers, i));
+        if (unchoked < BT_TORRENT_UPLOAD_SLOTS + 1)
+          set_peer_choked (self, peer, FALSE);
+      }
+      break;
+
+    case BT_MSG_NOT_INTERESTED:
+      set_peer_choked (self, peer, TRUE);
       break;
 
     default:
@@ -503,6 +937,7 @@ peer_closed_cb (BtPeer       *peer,
                                  * G_USEC_PER_SEC;
     }
   bt_picker_remove_peer (self->picker, peer);
+  g_hash_table_remove (self->peer_states, peer);
   g_ptr_array_remove (self->peers, peer);
   fill_all_requests (self);
 }
@@ -526,7 +961,9 @@ connect_more_peers (BtTorrent *self)
   GHashTableIter iter;
   KnownPeer *known;
 
-  if (self->state != BT_TORRENT_STATE_DOWNLOADING)
+  /* Seeds dial too: a leecher behind a NAT, or a client that does not dial
+   * some addresses (Transmission and loopback), is only reached this way. */
+  if (self->state != BT_TORRENT_STATE_DOWNLOADING && self->state != BT_TORRENT_STATE_SEEDING)
     return;
 
   g_hash_table_iter_init (&iter, self->known);
@@ -585,6 +1022,14 @@ tick_cb (gpointer user_data)
   if (self->announcer != NULL)
     bt_announcer_set_stats (self->announcer, self->uploaded, self->downloaded,
                             bt_torrent_get_left (self));
+
+  if (now - self->last_choke_us >= BT_TORRENT_CHOKE_INTERVAL_S * G_USEC_PER_SEC)
+    {
+      run_choker (self, self->choke_round % BT_TORRENT_OPTIMISTIC_ROUNDS == 0);
+      self->choke_round++;
+    }
+  for (guint i = 0; i < peers->len; i++)
+    serve_requests (self, g_ptr_array_index (peers, i));
 
   connect_more_peers (self);
   /* Short of peers: ask the trackers early (they keep to min interval). */
@@ -698,6 +1143,9 @@ bt_torrent_finalize (GObject *object)
   g_clear_pointer (&self->known, g_hash_table_unref);
   g_clear_pointer (&self->peers, g_ptr_array_unref);
   g_clear_pointer (&self->buffers, g_hash_table_unref);
+  g_clear_pointer (&self->peer_states, g_hash_table_unref);
+  g_clear_pointer (&self->read_cache, g_hash_table_unref);
+  g_clear_pointer (&self->reading, g_hash_table_unref);
 
   G_OBJECT_CLASS (bt_torrent_parent_class)->finalize (object);
 }
@@ -758,6 +1206,9 @@ bt_torrent_init (BtTorrent *self)
                                        (GDestroyNotify) known_peer_free);
   self->peers = g_ptr_array_new_with_free_func (g_object_unref);
   self->buffers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) piece_buffer_free);
+  self->peer_states = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) peer_state_free);
+  self->read_cache = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) cached_piece_free);
+  self->reading = g_hash_table_new (NULL, NULL);
 }
 
 /* Public API */
