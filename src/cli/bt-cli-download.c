@@ -12,8 +12,8 @@
 
 #include "bt-cli.h"
 #include "bt-metainfo.h"
+#include "bt-session.h"
 #include "bt-torrent.h"
-#include "bt-wire.h"
 
 typedef struct
 {
@@ -21,8 +21,11 @@ typedef struct
   BtTorrent  *torrent;
   gboolean    tty;
   gboolean    seed;
+  gboolean    seed_command;
+  gboolean    checked;
   gboolean    stopping;
   int         status;
+  guint16     port;
   gint64      started_us;
   gint64      last_line_us;
   guint       signal_ids[2];
@@ -141,6 +144,26 @@ state_cb (BtTorrent  *torrent,
 {
   Download *dl = user_data;
 
+  if (dl->seed_command && !dl->checked && bt_torrent_get_state (torrent) != BT_TORRENT_STATE_CHECKING
+      && bt_torrent_get_state (torrent) != BT_TORRENT_STATE_ERROR)
+    {
+      const BtBitfield *have = bt_torrent_get_have (torrent);
+
+      dl->checked = TRUE;
+      if (dl->tty)
+        fprintf (stderr, "\n");
+      if (bt_bitfield_is_complete (have))
+        printf ("%s: all %u pieces verified; seeding on port %u\n",
+                bt_metainfo_get_name (bt_torrent_get_metainfo (torrent)),
+                bt_bitfield_get_size (have), 0u + dl->port);
+      else
+        printf ("%s: only %u of %u pieces are on disk and verified; seeding those and "
+                "fetching the rest\n",
+                bt_metainfo_get_name (bt_torrent_get_metainfo (torrent)),
+                bt_bitfield_count (have), bt_bitfield_get_size (have));
+      fflush (stdout);
+    }
+
   if (bt_torrent_get_state (torrent) == BT_TORRENT_STATE_ERROR)
     {
       if (dl->tty)
@@ -158,6 +181,8 @@ completed_cb (BtTorrent *torrent,
   double seconds = (g_get_monotonic_time () - dl->started_us) / (double) G_USEC_PER_SEC;
   g_autofree char *size = g_format_size (bt_metainfo_get_wanted_size (bt_torrent_get_metainfo (torrent)));
 
+  if (dl->seed_command)
+    return;
   print_progress (dl, TRUE);
   if (dl->tty)
     fprintf (stderr, "\n");
@@ -198,37 +223,50 @@ parse_peer (const char          *text,
   return TRUE;
 }
 
-int
-bt_cli_download (int    argc,
-                 char **argv)
+static int
+run (int       argc,
+     char    **argv,
+     gboolean  seed_command)
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(BtMetainfo) meta = NULL;
-  g_autoptr(BtTorrent) torrent = NULL;
+  g_autoptr(BtSession) session = NULL;
+  BtTorrent *torrent;
   g_auto(GStrv) files = NULL;
   g_auto(GStrv) peers = NULL;
   g_autofree char *output = NULL;
+  g_autofree char *bind = NULL;
   int port = 51413;
   int max_peers = 0;
-  gboolean seed = FALSE;
+  gboolean seed = seed_command;
   gboolean no_check = FALSE;
-  BtTorrentConfig config = { { 0 } };
+  BtSessionConfig config = { 0 };
   Download dl = { 0 };
-  const GOptionEntry entries[] = {
+  const GOptionEntry download_entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Folder to save into (default: here)", "DIR" },
-    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port to announce (default 51413)", "N" },
-    { "max-peers", 0, 0, G_OPTION_ARG_INT, &max_peers, "Connections at most", "N" },
-    { "seed", 0, 0, G_OPTION_ARG_NONE, &seed, "Keep running after the download completes", NULL },
-    { "peer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &peers, "Also connect to this peer", "IP:PORT" },
+    { "seed", 0, 0, G_OPTION_ARG_NONE, &seed, "Keep seeding after the download completes", NULL },
     { "no-check", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &no_check,
       "Do not look for data already on disk", NULL },
+    { NULL }
+  };
+  const GOptionEntry seed_entries[] = {
+    { "dir", 'd', 0, G_OPTION_ARG_FILENAME, &output, "Folder that holds the data (default: here)", "DIR" },
+    { NULL }
+  };
+  const GOptionEntry common_entries[] = {
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port to listen on for peers (default 51413, 0: any)", "N" },
+    { "bind", 0, 0, G_OPTION_ARG_STRING, &bind, "Listen on this address only", "IP" },
+    { "max-peers", 0, 0, G_OPTION_ARG_INT, &max_peers, "Connections at most", "N" },
+    { "peer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &peers, "Also connect to this peer", "IP:PORT" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE.torrent" },
     { NULL }
   };
 
-  context = g_option_context_new ("FILE.torrent — download a torrent");
-  g_option_context_add_main_entries (context, entries, NULL);
+  context = g_option_context_new (seed_command ? "FILE.torrent — check the data, then seed it"
+                                               : "FILE.torrent — download a torrent");
+  g_option_context_add_main_entries (context, seed_command ? seed_entries : download_entries, NULL);
+  g_option_context_add_main_entries (context, common_entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       bt_cli_error ("%s", error->message);
@@ -236,12 +274,12 @@ bt_cli_download (int    argc,
     }
   if (files == NULL || files[0] == NULL || files[1] != NULL)
     {
-      bt_cli_error ("download takes exactly one .torrent file");
+      bt_cli_error ("%s takes exactly one .torrent file", seed_command ? "seed" : "download");
       return 2;
     }
-  if (port < 1 || port > 65535 || max_peers < 0)
+  if (port < 0 || port > 65535 || max_peers < 0)
     {
-      bt_cli_error ("--port must be 1-65535 and --max-peers positive");
+      bt_cli_error ("--port must be 0-65535 and --max-peers positive");
       return 2;
     }
 
@@ -253,17 +291,30 @@ bt_cli_download (int    argc,
     }
   if (output == NULL)
     output = g_get_current_dir ();
-  if (g_mkdir_with_parents (output, 0755) != 0 || g_access (output, W_OK) != 0)
+  if (seed_command)
+    {
+      if (!g_file_test (output, G_FILE_TEST_IS_DIR))
+        {
+          bt_cli_error ("%s: no such folder", output);
+          return 1;
+        }
+    }
+  else if (g_mkdir_with_parents (output, 0755) != 0 || g_access (output, W_OK) != 0)
     {
       bt_cli_error ("%s: the folder cannot be written to", output);
       return 1;
     }
 
-  bt_wire_make_peer_id (config.peer_id);
   config.port = (guint16) port;
-  config.max_peers = (guint) max_peers;
-  config.skip_check = no_check;
-  torrent = bt_torrent_new (meta, output, &config, &error);
+  config.bind_address = bind;
+  config.max_peers_per_torrent = (guint) max_peers;
+  session = bt_session_new (&config, &error);
+  if (session == NULL)
+    {
+      bt_cli_error ("%s", error->message);
+      return 1;
+    }
+  torrent = bt_session_add_torrent (session, meta, output, no_check && !seed_command, &error);
   if (torrent == NULL)
     {
       bt_cli_error ("%s", error->message);
@@ -286,6 +337,8 @@ bt_cli_download (int    argc,
   dl.torrent = torrent;
   dl.tty = isatty (STDERR_FILENO);
   dl.seed = seed;
+  dl.seed_command = seed_command;
+  dl.port = bt_session_get_port (session);
   dl.started_us = g_get_monotonic_time ();
   g_signal_connect (torrent, "notify::progress", G_CALLBACK (progress_cb), &dl);
   g_signal_connect (torrent, "notify::state", G_CALLBACK (state_cb), &dl);
@@ -301,4 +354,18 @@ bt_cli_download (int    argc,
   g_signal_handlers_disconnect_by_data (torrent, &dl);
   g_main_loop_unref (dl.loop);
   return dl.status;
+}
+
+int
+bt_cli_download (int    argc,
+                 char **argv)
+{
+  return run (argc, argv, FALSE);
+}
+
+int
+bt_cli_seed (int    argc,
+             char **argv)
+{
+  return run (argc, argv, TRUE);
 }

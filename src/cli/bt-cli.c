@@ -26,6 +26,7 @@ static const Command commands[] = {
     " [--source TEXT] [-w URL]..." },
   { "download", bt_cli_download,
     "download FILE.torrent [-o DIR] [--port N] [--max-peers N] [--seed] [--peer IP:PORT]..." },
+  { "seed", bt_cli_seed, "seed FILE.torrent [-d DIR] [--port N] [--max-peers N]" },
   { "verify", bt_cli_verify, "verify FILE.torrent -d DIR" },
 };
 

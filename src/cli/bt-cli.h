@@ -15,6 +15,8 @@ int  bt_cli_create  (int    argc,
                      char **argv);
 int  bt_cli_download (int    argc,
                       char **argv);
+int  bt_cli_seed    (int    argc,
+                     char **argv);
 int  bt_cli_verify  (int    argc,
                      char **argv);
 

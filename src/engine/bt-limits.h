@@ -270,3 +270,9 @@
 
 /* Whole pieces kept in memory for uploading. */
 #define BT_TORRENT_READ_CACHE_BYTES (16 * 1024 * 1024)
+
+/* The session (bt-session). */
+
+/* Accepted connections still sending the start of their handshake. A
+ * flood of silent connections must not exhaust file descriptors. */
+#define BT_SESSION_MAX_PENDING 64

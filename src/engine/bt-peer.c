@@ -142,8 +142,6 @@ static gboolean
 apply_message (BtPeer          *self,
                const BtMessage *message)
 {
-  gboolean first = !self->got_first_message;
-
   self->got_first_message = TRUE;
 
   switch (message->type)
@@ -179,12 +177,8 @@ apply_message (BtPeer          *self,
         g_autoptr(GError) error = NULL;
         BtBitfield *have;
 
-        if (!first)
-          {
-            fail (self, BT_ERROR_WIRE_PROTOCOL, "%s sent a bitfield after other messages",
-                  self->address_string);
-            return FALSE;
-          }
+        /* BEP 3 puts the bitfield first, but aria2 sends have-none first and
+         * a bitfield later; the newest one simply replaces what we knew. */
         have = bt_bitfield_new_from_bytes (message->payload, message->payload_length,
                                            self->n_pieces, &error);
         if (have == NULL)
@@ -199,7 +193,7 @@ apply_message (BtPeer          *self,
 
     case BT_MSG_HAVE_ALL:
     case BT_MSG_HAVE_NONE:
-      if (!self->supports_fast || !first)
+      if (!self->supports_fast)
         {
           fail (self, BT_ERROR_WIRE_PROTOCOL, "%s sent %s out of place", self->address_string,
                 bt_wire_message_type_to_string (message->type));

@@ -70,6 +70,7 @@ struct _BtTorrent
   GCancellable     *cancellable;
 
   GHashTable       *known;      /* address string → KnownPeer */
+  GHashTable       *banned_ids; /* peer ids of banned peers, for incoming ones */
   GPtrArray        *peers;      /* BtPeer, connecting or connected */
   GHashTable       *buffers;    /* piece → PieceBuffer */
   guint             committing; /* pieces on their way to disk */
@@ -134,6 +135,22 @@ piece_buffer_free (PieceBuffer *buffer)
 {
   g_free (buffer->data);
   g_free (buffer);
+}
+
+static guint
+peer_id_hash (gconstpointer key)
+{
+  guint h;
+
+  memcpy (&h, (const guint8 *) key + 16, sizeof h); /* the random part */
+  return h;
+}
+
+static gboolean
+peer_id_equal (gconstpointer a,
+               gconstpointer b)
+{
+  return memcmp (a, b, 20) == 0;
 }
 
 static char *
@@ -231,9 +248,11 @@ ban_peer (BtTorrent  *self,
   g_autoptr(GError) error = g_error_new (BT_ERROR, BT_ERROR_HASH_MISMATCH, "%s is banned: %s",
                                          bt_peer_get_address_string (peer), why);
 
-  if (known != NULL && !known->banned)
+  if (known != NULL)
+    known->banned = TRUE;
+  if (!g_hash_table_contains (self->banned_ids, bt_peer_get_peer_id (peer)))
     {
-      known->banned = TRUE;
+      g_hash_table_add (self->banned_ids, g_memdup2 (bt_peer_get_peer_id (peer), 20));
       self->n_banned++;
     }
   g_message ("%s", error->message);
@@ -793,6 +812,12 @@ peer_handshake_cb (BtPeer   *peer,
       return;
     }
 
+  if (g_hash_table_contains (self->banned_ids, bt_peer_get_peer_id (peer)))
+    {
+      bt_peer_close (peer, NULL);
+      return;
+    }
+
   for (guint i = 0; i < self->peers->len; i++)
     {
       BtPeer *other = g_ptr_array_index (self->peers, i);
@@ -1144,6 +1169,7 @@ bt_torrent_finalize (GObject *object)
   g_clear_pointer (&self->peers, g_ptr_array_unref);
   g_clear_pointer (&self->buffers, g_hash_table_unref);
   g_clear_pointer (&self->peer_states, g_hash_table_unref);
+  g_clear_pointer (&self->banned_ids, g_hash_table_unref);
   g_clear_pointer (&self->read_cache, g_hash_table_unref);
   g_clear_pointer (&self->reading, g_hash_table_unref);
 
@@ -1206,6 +1232,7 @@ bt_torrent_init (BtTorrent *self)
                                        (GDestroyNotify) known_peer_free);
   self->peers = g_ptr_array_new_with_free_func (g_object_unref);
   self->buffers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) piece_buffer_free);
+  self->banned_ids = g_hash_table_new_full (peer_id_hash, peer_id_equal, g_free, NULL);
   self->peer_states = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) peer_state_free);
   self->read_cache = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) cached_piece_free);
   self->reading = g_hash_table_new (NULL, NULL);
@@ -1363,6 +1390,39 @@ bt_torrent_add_peer_address (BtTorrent          *self,
   known->address = g_object_ref (address);
   g_hash_table_insert (self->known, g_steal_pointer (&key), known);
   connect_more_peers (self);
+}
+
+/**
+ * bt_torrent_accept_peer:
+ * @connection: a connection a peer opened to us
+ * @received: the bytes of its handshake read so far
+ *
+ * Takes over an incoming connection the session routed to this torrent.
+ */
+void
+bt_torrent_accept_peer (BtTorrent         *self,
+                        GSocketConnection *connection,
+                        GBytes            *received)
+{
+  guint max_peers;
+  BtPeer *peer;
+
+  g_return_if_fail (BT_IS_TORRENT (self));
+  g_return_if_fail (G_IS_SOCKET_CONNECTION (connection));
+
+  max_peers = self->config.max_peers > 0 ? self->config.max_peers : BT_TORRENT_MAX_PEERS;
+  if ((self->state != BT_TORRENT_STATE_DOWNLOADING && self->state != BT_TORRENT_STATE_SEEDING)
+      || self->peers->len >= max_peers)
+    {
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      return;
+    }
+
+  peer = bt_peer_new_incoming (connection, received, bt_metainfo_get_info_hash (self->meta),
+                               self->config.peer_id, bt_metainfo_get_n_pieces (self->meta),
+                               &peer_callbacks, self);
+  g_ptr_array_add (self->peers, peer);
+  bt_peer_start (peer);
 }
 
 /**

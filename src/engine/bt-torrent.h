@@ -55,6 +55,9 @@ gboolean        bt_torrent_stop_finish        (BtTorrent              *self,
                                                GError                **error);
 void            bt_torrent_add_peer_address   (BtTorrent              *self,
                                                GInetSocketAddress     *address);
+void            bt_torrent_accept_peer        (BtTorrent              *self,
+                                               GSocketConnection      *connection,
+                                               GBytes                 *received);
 
 BtMetainfo     *bt_torrent_get_metainfo       (BtTorrent              *self);
 BtTorrentState  bt_torrent_get_state          (BtTorrent              *self);
