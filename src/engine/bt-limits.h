@@ -268,6 +268,11 @@
  * memory. */
 #define BT_TORRENT_PEER_SEND_BUFFER (512 * 1024)
 
+/* Downloaded pieces waiting to be hashed and written, in bytes: beyond
+ * this, no new requests go out until the disk catches up. Part of what
+ * keeps a 1 GiB download under 64 MiB of memory. */
+#define BT_TORRENT_MAX_UNWRITTEN_BYTES (24 * 1024 * 1024)
+
 /* Whole pieces kept in memory for uploading. */
 #define BT_TORRENT_READ_CACHE_BYTES (16 * 1024 * 1024)
 

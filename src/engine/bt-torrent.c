@@ -219,6 +219,13 @@ fill_requests (BtTorrent *self,
       || !bt_peer_get_am_interested (peer))
     return;
 
+  /* The network can outrun the disk: while too much verified-but-unwritten
+   * data waits for the workers, ask for nothing more, so memory stays
+   * bounded whatever the disk's speed. */
+  if ((guint64) self->committing * bt_metainfo_get_piece_length (self->meta)
+      >= BT_TORRENT_MAX_UNWRITTEN_BYTES)
+    return;
+
   depth = MIN (bt_peer_get_pipeline_depth (peer), BT_PEER_MAX_PIPELINE);
   outstanding = bt_peer_get_n_requests (peer);
   if (outstanding >= depth)
@@ -325,6 +332,7 @@ commit_cb (GObject      *source,
 
   g_free (data);
   self->committing--;
+  fill_all_requests (self);
 
   if (bt_storage_commit_piece_finish (BT_STORAGE (source), result, &error))
     {
