@@ -235,6 +235,7 @@ run (int       argc,
   BtTorrent *torrent;
   g_auto(GStrv) files = NULL;
   g_auto(GStrv) peers = NULL;
+  g_auto(GStrv) skip = NULL;
   g_autofree char *output = NULL;
   g_autofree char *bind = NULL;
   int port = 51413;
@@ -246,6 +247,8 @@ run (int       argc,
   const GOptionEntry download_entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Folder to save into (default: here)", "DIR" },
     { "seed", 0, 0, G_OPTION_ARG_NONE, &seed, "Keep seeding after the download completes", NULL },
+    { "skip-file", 0, 0, G_OPTION_ARG_STRING_ARRAY, &skip,
+      "Do not download this file (its path as “info” shows it)", "PATH" },
     { "no-check", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &no_check,
       "Do not look for data already on disk", NULL },
     { NULL }
@@ -319,6 +322,24 @@ run (int       argc,
     {
       bt_cli_error ("%s", error->message);
       return 1;
+    }
+
+  for (guint i = 0; skip != NULL && skip[i] != NULL; i++)
+    {
+      gboolean found = FALSE;
+
+      for (guint f = 0; f < bt_metainfo_get_n_files (meta); f++)
+        if (g_strcmp0 (bt_metainfo_get_file_path (meta, f), skip[i]) == 0)
+          {
+            bt_torrent_set_file_priority (torrent, f, BT_PRIORITY_SKIP);
+            found = TRUE;
+          }
+      if (!found)
+        {
+          bt_cli_error ("--skip-file “%s” is not a file of this torrent (see btorrent-cli info)",
+                        skip[i]);
+          return 2;
+        }
     }
 
   for (guint i = 0; peers != NULL && peers[i] != NULL; i++)

@@ -25,8 +25,9 @@ static const Command commands[] = {
     "create PATH -o OUT.torrent [-t URL]... [--private] [--piece-size N] [--comment TEXT]"
     " [--source TEXT] [-w URL]..." },
   { "download", bt_cli_download,
-    "download FILE.torrent [-o DIR] [--port N] [--max-peers N] [--seed] [--peer IP:PORT]..." },
-  { "seed", bt_cli_seed, "seed FILE.torrent [-d DIR] [--port N] [--max-peers N]" },
+    "download FILE.torrent [-o DIR] [--port N] [--bind IP] [--max-peers N] [--seed]"
+    " [--skip-file PATH]... [--peer IP:PORT]..." },
+  { "seed", bt_cli_seed, "seed FILE.torrent [-d DIR] [--port N] [--bind IP] [--max-peers N]" },
   { "verify", bt_cli_verify, "verify FILE.torrent -d DIR" },
 };
 

@@ -91,6 +91,7 @@ struct _BtTorrent
   guint             n_banned;
   gboolean          completed_announced;
   gboolean          creating_files;
+  guint64           wanted_size; /* bytes of pieces not skipped */
 };
 
 enum {
@@ -190,6 +191,17 @@ lookup_known (BtTorrent *self,
   g_autofree char *key = address_key (bt_peer_get_address (peer));
 
   return g_hash_table_lookup (self->known, key);
+}
+
+static void
+update_wanted_size (BtTorrent *self)
+{
+  guint32 n = bt_metainfo_get_n_pieces (self->meta);
+
+  self->wanted_size = 0;
+  for (guint32 i = 0; i < n; i++)
+    if (bt_picker_get_piece_priority (self->picker, i) != BT_PRIORITY_SKIP)
+      self->wanted_size += bt_metainfo_get_piece_size (self->meta, i);
 }
 
 static void
@@ -1281,6 +1293,7 @@ bt_torrent_new (BtMetainfo             *meta,
     return NULL;
   self->picker = bt_picker_new (meta);
   self->have = bt_bitfield_new (bt_metainfo_get_n_pieces (meta));
+  update_wanted_size (self);
 
   if (bt_metainfo_get_n_tiers (meta) > 0)
     {
@@ -1434,6 +1447,45 @@ bt_torrent_accept_peer (BtTorrent         *self,
 }
 
 /**
+ * bt_torrent_set_file_priority:
+ * @priority: %BT_PRIORITY_SKIP not to download the file
+ *
+ * Sets how much a file is wanted. A skipped file's pieces that it shares
+ * with a wanted file still come (and their bytes land in the skipped file);
+ * the rest are never requested.
+ */
+void
+bt_torrent_set_file_priority (BtTorrent  *self,
+                              guint       file,
+                              BtPriority  priority)
+{
+  g_return_if_fail (BT_IS_TORRENT (self));
+  g_return_if_fail (file < bt_metainfo_get_n_files (self->meta));
+
+  bt_picker_set_file_priority (self->picker, file, priority);
+  update_wanted_size (self);
+  if (self->state == BT_TORRENT_STATE_SEEDING && !bt_picker_is_complete (self->picker))
+    {
+      self->creating_files = FALSE;
+      set_state (self, BT_TORRENT_STATE_DOWNLOADING);
+    }
+  for (guint i = 0; i < self->peers->len; i++)
+    update_interest (self, g_ptr_array_index (self->peers, i));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+  check_completion (self);
+  fill_all_requests (self);
+}
+
+BtPriority
+bt_torrent_get_file_priority (BtTorrent *self,
+                              guint      file)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), BT_PRIORITY_SKIP);
+  g_return_val_if_fail (file < bt_metainfo_get_n_files (self->meta), BT_PRIORITY_SKIP);
+  return bt_picker_get_file_priority (self->picker, file);
+}
+
+/**
  * bt_torrent_get_metainfo:
  *
  * Returns: (transfer none): the torrent's metadata
@@ -1488,7 +1540,9 @@ bt_torrent_get_progress (BtTorrent *self)
 
   g_return_val_if_fail (BT_IS_TORRENT (self), 0);
 
-  total = bt_metainfo_get_total_size (self->meta);
+  /* Over what is wanted: a torrent with skipped files is complete when
+   * the files the person chose are. */
+  total = self->wanted_size;
   if (total == 0)
     return 1.0;
   return 1.0 - (double) bt_torrent_get_left (self) / total;

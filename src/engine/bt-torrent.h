@@ -8,6 +8,7 @@
 
 #include "bt-bitfield.h"
 #include "bt-metainfo.h"
+#include "bt-picker.h"
 
 G_BEGIN_DECLS
 
@@ -58,6 +59,12 @@ void            bt_torrent_add_peer_address   (BtTorrent              *self,
 void            bt_torrent_accept_peer        (BtTorrent              *self,
                                                GSocketConnection      *connection,
                                                GBytes                 *received);
+
+void            bt_torrent_set_file_priority  (BtTorrent              *self,
+                                               guint                   file,
+                                               BtPriority              priority);
+BtPriority      bt_torrent_get_file_priority  (BtTorrent              *self,
+                                               guint                   file);
 
 BtMetainfo     *bt_torrent_get_metainfo       (BtTorrent              *self);
 BtTorrentState  bt_torrent_get_state          (BtTorrent              *self);

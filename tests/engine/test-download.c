@@ -110,10 +110,11 @@ timeout_cb (gpointer user_data)
 }
 
 static BtTorrent *
-download (Fixture       *fixture,
-          BtFakeSeeder **seeders,
-          guint          n_seeders,
-          guint          timeout_s)
+download_skipping (Fixture       *fixture,
+                   BtFakeSeeder **seeders,
+                   guint          n_seeders,
+                   guint          timeout_s,
+                   const char    *skip_path)
 {
   g_autoptr(GError) error = NULL;
   BtTorrentConfig config = { { 0 } };
@@ -127,6 +128,9 @@ download (Fixture       *fixture,
   torrent = bt_torrent_new (fixture->meta, fixture->download_dir, &config, &error);
   g_assert_no_error (error);
   g_signal_connect (torrent, "completed", G_CALLBACK (completed_cb), &done);
+  for (guint i = 0; skip_path != NULL && i < bt_metainfo_get_n_files (fixture->meta); i++)
+    if (g_str_equal (bt_metainfo_get_file_path (fixture->meta, i), skip_path))
+      bt_torrent_set_file_priority (torrent, i, BT_PRIORITY_SKIP);
   for (guint i = 0; i < n_seeders; i++)
     bt_torrent_add_peer_address (torrent, bt_fake_seeder_get_address (seeders[i]));
 
@@ -143,6 +147,15 @@ download (Fixture       *fixture,
   g_assert_cmpint (bt_torrent_get_state (torrent), ==, BT_TORRENT_STATE_SEEDING);
   g_assert_cmpfloat (bt_torrent_get_progress (torrent), ==, 1.0);
   return torrent;
+}
+
+static BtTorrent *
+download (Fixture       *fixture,
+          BtFakeSeeder **seeders,
+          guint          n_seeders,
+          guint          timeout_s)
+{
+  return download_skipping (fixture, seeders, n_seeders, timeout_s, NULL);
 }
 
 static void
@@ -262,6 +275,44 @@ test_resume_from_partial_data (Fixture       *fixture,
   stop_torrent (torrent);
 }
 
+static void
+test_skipped_file (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(BtFakeSeeder) seeder = bt_fake_seeder_new (fixture->meta, fixture->payload);
+  BtFakeSeeder *seeders[] = { seeder };
+  BtTorrent *torrent;
+
+  /* sub/c.bin covers piece 7 alone and shares pieces 6 and 8 with its
+   * neighbours: 7 must not come, 6 and 8 must. */
+  torrent = download_skipping (fixture, seeders, 1, 30, "Payload/sub/c.bin");
+  g_assert_false (bt_bitfield_get (bt_torrent_get_have (torrent), 7));
+  g_assert_true (bt_bitfield_get (bt_torrent_get_have (torrent), 6));
+  g_assert_true (bt_bitfield_get (bt_torrent_get_have (torrent), 8));
+  g_assert_cmpuint (bt_bitfield_count (bt_torrent_get_have (torrent)), ==,
+                    bt_metainfo_get_n_pieces (fixture->meta) - 1);
+  g_assert_cmpuint (bt_fake_seeder_get_bytes_served (seeder), <=,
+                    g_bytes_get_size (fixture->payload) - 16384 + 15 * 16384);
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *src = NULL;
+      g_autofree char *dst = NULL;
+      g_autofree char *a = NULL;
+      g_autofree char *b = NULL;
+      gsize a_len, b_len;
+
+      if (g_str_equal (files[i].path, "sub/c.bin"))
+        continue;
+      src = g_build_filename (fixture->source_dir, files[i].path, NULL);
+      dst = g_build_filename (fixture->download_dir, "Payload", files[i].path, NULL);
+      g_assert_true (g_file_get_contents (src, &a, &a_len, NULL));
+      g_assert_true (g_file_get_contents (dst, &b, &b_len, NULL));
+      g_assert_cmpmem (a, a_len, b, b_len);
+    }
+  stop_torrent (torrent);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -276,6 +327,9 @@ main (int    argc,
               fixture_setup, test_stalling_seeder, fixture_teardown);
   g_test_add ("/engine/download/resume-from-partial-data", Fixture, NULL,
               fixture_setup, test_resume_from_partial_data, fixture_teardown);
+
+  g_test_add ("/engine/download/skipped-file", Fixture, NULL,
+              fixture_setup, test_skipped_file, fixture_teardown);
 
   return g_test_run ();
 }
