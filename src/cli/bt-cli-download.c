@@ -121,8 +121,16 @@ stopped_cb (GObject      *source,
             gpointer      user_data)
 {
   Download *dl = user_data;
+  g_autofree char *up = g_format_size (bt_torrent_get_uploaded (dl->torrent));
+  g_autofree char *down = g_format_size (bt_torrent_get_downloaded (dl->torrent));
 
   bt_torrent_stop_finish (BT_TORRENT (source), result, NULL);
+  /* Exact byte counts for scripts and tests, then the readable sizes. */
+  printf ("%s: uploaded %" G_GUINT64_FORMAT " bytes (%s), downloaded %" G_GUINT64_FORMAT
+          " bytes (%s)\n",
+          bt_metainfo_get_name (bt_torrent_get_metainfo (dl->torrent)),
+          bt_torrent_get_uploaded (dl->torrent), up, bt_torrent_get_downloaded (dl->torrent), down);
+  fflush (stdout);
   g_main_loop_quit (dl->loop);
 }
 
@@ -193,6 +201,18 @@ completed_cb (BtTorrent *torrent,
     stop (dl, 0);
 }
 
+static void
+goal_cb (BtTorrent *torrent,
+         gpointer   user_data)
+{
+  Download *dl = user_data;
+
+  if (dl->tty)
+    fprintf (stderr, "\n");
+  printf ("%s: seeding goal reached\n", bt_metainfo_get_name (bt_torrent_get_metainfo (torrent)));
+  stop (dl, 0);
+}
+
 static gboolean
 signal_cb (gpointer user_data)
 {
@@ -257,7 +277,13 @@ run (int       argc,
     { "dir", 'd', 0, G_OPTION_ARG_FILENAME, &output, "Folder that holds the data (default: here)", "DIR" },
     { NULL }
   };
+  double seed_ratio = 0;
+  int seed_idle_min = 0;
   const GOptionEntry common_entries[] = {
+    { "seed-ratio", 0, 0, G_OPTION_ARG_DOUBLE, &seed_ratio,
+      "Stop seeding at this upload ratio (default: never)", "R" },
+    { "seed-idle", 0, 0, G_OPTION_ARG_INT, &seed_idle_min,
+      "Stop seeding after this many minutes without uploading (default: never)", "MIN" },
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port to listen on for peers (default 51413, 0: any)", "N" },
     { "bind", 0, 0, G_OPTION_ARG_STRING, &bind, "Listen on this address only", "IP" },
     { "max-peers", 0, 0, G_OPTION_ARG_INT, &max_peers, "Connections at most", "N" },
@@ -280,9 +306,10 @@ run (int       argc,
       bt_cli_error ("%s takes exactly one .torrent file", seed_command ? "seed" : "download");
       return 2;
     }
-  if (port < 0 || port > 65535 || max_peers < 0)
+  if (port < 0 || port > 65535 || max_peers < 0 || seed_ratio < 0 || seed_idle_min < 0)
     {
-      bt_cli_error ("--port must be 0-65535 and --max-peers positive");
+      bt_cli_error ("--port must be 0-65535, and --max-peers, --seed-ratio and --seed-idle "
+                    "positive");
       return 2;
     }
 
@@ -311,6 +338,8 @@ run (int       argc,
   config.port = (guint16) port;
   config.bind_address = bind;
   config.max_peers_per_torrent = (guint) max_peers;
+  config.seed_ratio = seed_ratio;
+  config.seed_idle_s = (guint) seed_idle_min * 60;
   session = bt_session_new (&config, &error);
   if (session == NULL)
     {
@@ -364,6 +393,7 @@ run (int       argc,
   g_signal_connect (torrent, "notify::progress", G_CALLBACK (progress_cb), &dl);
   g_signal_connect (torrent, "notify::state", G_CALLBACK (state_cb), &dl);
   g_signal_connect (torrent, "completed", G_CALLBACK (completed_cb), &dl);
+  g_signal_connect (torrent, "seed-goal-reached", G_CALLBACK (goal_cb), &dl);
   dl.signal_ids[0] = g_unix_signal_add (SIGINT, signal_cb, &dl);
   dl.signal_ids[1] = g_unix_signal_add (SIGTERM, signal_cb, &dl);
 

@@ -281,3 +281,7 @@
 /* Accepted connections still sending the start of their handshake. A
  * flood of silent connections must not exhaust file descriptors. */
 #define BT_SESSION_MAX_PENDING 64
+
+/* Connections across all torrents: each costs a socket, buffers and a
+ * share of the CPU; a few hundred keep a desktop responsive. */
+#define BT_SESSION_MAX_PEERS 300

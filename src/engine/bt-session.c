@@ -39,6 +39,7 @@ struct _BtSession
   GSocketService  *service;
   guint16          port;
   GListStore      *torrents;
+  BtPeerBudget    *budget;
   guint            n_pending;
   GCancellable    *cancellable;
 };
@@ -182,6 +183,7 @@ bt_session_finalize (GObject *object)
   BtSession *self = (BtSession *) object;
 
   g_clear_object (&self->torrents);
+  g_clear_pointer (&self->budget, bt_peer_budget_unref);
   g_clear_object (&self->soup_session);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->bind_address, g_free);
@@ -279,6 +281,8 @@ bt_session_new (const BtSessionConfig  *config,
   self->config = *config;
   self->bind_address = g_strdup (config->bind_address);
   self->config.bind_address = self->bind_address;
+  self->budget = bt_peer_budget_new (config->max_peers > 0 ? config->max_peers
+                                                           : BT_SESSION_MAX_PEERS);
   self->soup_session = soup_session_new_with_options ("user-agent", "bTorrent/" PACKAGE_VERSION,
                                                       NULL);
   if (!listen_on (self, error))
@@ -369,6 +373,9 @@ bt_session_add_torrent (BtSession   *self,
   config.soup_session = self->soup_session;
   config.max_peers = self->config.max_peers_per_torrent;
   config.skip_check = skip_check;
+  config.budget = self->budget;
+  config.seed_ratio = self->config.seed_ratio;
+  config.seed_idle_s = self->config.seed_idle_s;
   torrent = bt_torrent_new (meta, download_dir, &config, error);
   if (torrent == NULL)
     return NULL;

@@ -19,12 +19,18 @@ G_DECLARE_FINAL_TYPE (BtSession, bt_session, BT, SESSION, GObject)
  * @bind_address: (nullable): an IP address to listen on, %NULL for all
  *   (IPv4 and IPv6)
  * @max_peers_per_torrent: connections per torrent, 0 for the default
+ * @max_peers: connections across all torrents, 0 for the default
+ * @seed_ratio: stop seeding at this upload ratio, 0 never
+ * @seed_idle_s: stop seeding after this long without uploading, 0 never
  */
 typedef struct
 {
   guint16     port;
   const char *bind_address;
   guint       max_peers_per_torrent;
+  guint       max_peers;
+  double      seed_ratio;
+  guint       seed_idle_s;
 } BtSessionConfig;
 
 BtSession    *bt_session_new            (const BtSessionConfig  *config,

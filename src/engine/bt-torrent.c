@@ -92,6 +92,9 @@ struct _BtTorrent
   gboolean          completed_announced;
   gboolean          creating_files;
   guint64           wanted_size; /* bytes of pieces not skipped */
+  gint64            last_upload_us;
+  guint64           last_uploaded;
+  gboolean          goal_reached;
 };
 
 enum {
@@ -103,6 +106,7 @@ enum {
 
 enum {
   COMPLETED,
+  SEED_GOAL_REACHED,
   N_SIGNALS
 };
 
@@ -123,6 +127,47 @@ static const BtPeerCallbacks peer_callbacks = {
 };
 
 /* Auxiliary functions */
+
+BtPeerBudget *
+bt_peer_budget_new (guint max)
+{
+  BtPeerBudget *budget = g_new0 (BtPeerBudget, 1);
+
+  g_atomic_ref_count_init (&budget->ref_count);
+  budget->max = max;
+  return budget;
+}
+
+BtPeerBudget *
+bt_peer_budget_ref (BtPeerBudget *budget)
+{
+  g_atomic_ref_count_inc (&budget->ref_count);
+  return budget;
+}
+
+void
+bt_peer_budget_unref (BtPeerBudget *budget)
+{
+  if (g_atomic_ref_count_dec (&budget->ref_count))
+    g_free (budget);
+}
+
+static gboolean
+budget_allows (BtTorrent *self)
+{
+  BtPeerBudget *budget = self->config.budget;
+
+  return budget == NULL || budget->max == 0 || budget->used < budget->max;
+}
+
+static void
+add_peer (BtTorrent *self,
+          BtPeer    *peer)
+{
+  g_ptr_array_add (self->peers, peer);
+  if (self->config.budget != NULL)
+    self->config.budget->used++;
+}
 
 static void
 known_peer_free (KnownPeer *known)
@@ -983,7 +1028,8 @@ peer_closed_cb (BtPeer       *peer,
     }
   bt_picker_remove_peer (self->picker, peer);
   g_hash_table_remove (self->peer_states, peer);
-  g_ptr_array_remove (self->peers, peer);
+  if (g_ptr_array_remove (self->peers, peer) && self->config.budget != NULL)
+    self->config.budget->used--;
   fill_all_requests (self);
 }
 
@@ -1016,7 +1062,8 @@ connect_more_peers (BtTorrent *self)
     {
       BtPeer *peer;
 
-      if (self->peers->len >= max_peers || half_open >= BT_TORRENT_MAX_HALF_OPEN)
+      if (self->peers->len >= max_peers || half_open >= BT_TORRENT_MAX_HALF_OPEN
+          || !budget_allows (self))
         break;
       if (known->connected || known->banned || known->is_self || known->next_attempt_us > now)
         continue;
@@ -1026,9 +1073,33 @@ connect_more_peers (BtTorrent *self)
       peer = bt_peer_new_outgoing (known->address, bt_metainfo_get_info_hash (self->meta),
                                    self->config.peer_id, bt_metainfo_get_n_pieces (self->meta),
                                    &peer_callbacks, self);
-      g_ptr_array_add (self->peers, peer);
+      add_peer (self, peer);
       half_open++;
       bt_peer_start (peer);
+    }
+}
+
+static void
+check_seed_goal (BtTorrent *self,
+                 gint64     now)
+{
+  guint64 size = bt_metainfo_get_total_size (self->meta);
+
+  if (self->uploaded != self->last_uploaded || self->last_upload_us == 0)
+    {
+      self->last_uploaded = self->uploaded;
+      self->last_upload_us = now;
+    }
+  if (self->state != BT_TORRENT_STATE_SEEDING || self->goal_reached)
+    return;
+
+  if ((self->config.seed_ratio > 0 && size > 0
+       && (double) self->uploaded / size >= self->config.seed_ratio)
+      || (self->config.seed_idle_s > 0
+          && now - self->last_upload_us >= (gint64) self->config.seed_idle_s * G_USEC_PER_SEC))
+    {
+      self->goal_reached = TRUE;
+      g_signal_emit (self, signals[SEED_GOAL_REACHED], 0);
     }
 }
 
@@ -1067,6 +1138,8 @@ tick_cb (gpointer user_data)
   if (self->announcer != NULL)
     bt_announcer_set_stats (self->announcer, self->uploaded, self->downloaded,
                             bt_torrent_get_left (self));
+
+  check_seed_goal (self, now);
 
   if (now - self->last_choke_us >= BT_TORRENT_CHOKE_INTERVAL_S * G_USEC_PER_SEC)
     {
@@ -1185,6 +1258,7 @@ bt_torrent_finalize (GObject *object)
   g_clear_pointer (&self->have, bt_bitfield_free);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->config.soup_session);
+  g_clear_pointer (&self->config.budget, bt_peer_budget_unref);
   g_clear_pointer (&self->known, g_hash_table_unref);
   g_clear_pointer (&self->peers, g_ptr_array_unref);
   g_clear_pointer (&self->buffers, g_hash_table_unref);
@@ -1242,6 +1316,15 @@ bt_torrent_class_init (BtTorrentClass *klass)
    */
   signals[COMPLETED] = g_signal_new ("completed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                      0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * BtTorrent::seed-goal-reached:
+   *
+   * Seeding met its goal (ratio or idle time); the owner stops the torrent.
+   */
+  signals[SEED_GOAL_REACHED] = g_signal_new ("seed-goal-reached", G_TYPE_FROM_CLASS (klass),
+                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                             G_TYPE_NONE, 0);
 }
 
 static void
@@ -1283,6 +1366,8 @@ bt_torrent_new (BtMetainfo             *meta,
   self->meta = g_object_ref (meta);
   self->download_dir = g_strdup (download_dir);
   self->config = *config;
+  if (self->config.budget != NULL)
+    bt_peer_budget_ref (self->config.budget);
   if (self->config.soup_session != NULL)
     g_object_ref (self->config.soup_session);
   else
@@ -1433,7 +1518,7 @@ bt_torrent_accept_peer (BtTorrent         *self,
 
   max_peers = self->config.max_peers > 0 ? self->config.max_peers : BT_TORRENT_MAX_PEERS;
   if ((self->state != BT_TORRENT_STATE_DOWNLOADING && self->state != BT_TORRENT_STATE_SEEDING)
-      || self->peers->len >= max_peers)
+      || self->peers->len >= max_peers || !budget_allows (self))
     {
       g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
       return;
@@ -1442,7 +1527,7 @@ bt_torrent_accept_peer (BtTorrent         *self,
   peer = bt_peer_new_incoming (connection, received, bt_metainfo_get_info_hash (self->meta),
                                self->config.peer_id, bt_metainfo_get_n_pieces (self->meta),
                                &peer_callbacks, self);
-  g_ptr_array_add (self->peers, peer);
+  add_peer (self, peer);
   bt_peer_start (peer);
 }
 

@@ -25,6 +25,23 @@ typedef enum
 } BtTorrentState;
 
 /**
+ * BtPeerBudget:
+ *
+ * Connections allowed across all torrents of a session: the session makes
+ * one and hands it to each torrent, which takes a slot per connection.
+ */
+typedef struct
+{
+  gatomicrefcount ref_count;
+  guint           used;
+  guint           max;
+} BtPeerBudget;
+
+BtPeerBudget *bt_peer_budget_new   (guint         max);
+BtPeerBudget *bt_peer_budget_ref   (BtPeerBudget *budget);
+void          bt_peer_budget_unref (BtPeerBudget *budget);
+
+/**
  * BtTorrentConfig:
  * @peer_id: our peer id for this session
  * @port: the port we announce
@@ -32,6 +49,9 @@ typedef enum
  * @max_peers: connections to keep at most (0 for the default)
  * @skip_check: trust that nothing of the torrent is on disk yet (for
  *   tests and benchmarks that start from an empty folder)
+ * @budget: (nullable): the session's connection budget
+ * @seed_ratio: stop seeding once uploaded / size reaches this; 0: never
+ * @seed_idle_s: stop seeding after this long without uploading; 0: never
  */
 typedef struct
 {
@@ -40,6 +60,9 @@ typedef struct
   SoupSession *soup_session;
   guint        max_peers;
   gboolean     skip_check;
+  BtPeerBudget *budget;
+  double       seed_ratio;
+  guint        seed_idle_s;
 } BtTorrentConfig;
 
 BtTorrent      *bt_torrent_new                (BtMetainfo             *meta,
