@@ -68,6 +68,8 @@ main (int    argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("btorrent-cli");
+  /* Standard output is for results scripts read; logs go to stderr. */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   if (argc < 2)
     {
