@@ -30,6 +30,8 @@ typedef struct
   gint64          seeders;
   gint64          leechers;
   gint64          downloaded;
+  guint           failures;    /* in a row */
+  gint64          retry_after; /* monotonic µs; skipped by walks until then */
 } Tracker;
 
 struct _BtAnnouncer
@@ -264,6 +266,30 @@ attempt (BtAnnouncer *self)
   emit_changed (self);
 }
 
+/* Moves the walk to the next tracker worth trying: BEP 12 order, but a
+ * tracker that failed recently is skipped until its back-off ends, so a
+ * dead first tier does not cost a time-out on every announce (and the
+ * "completed" and "stopped" events reach the tracker that works). Returns
+ * FALSE when the walk is over. */
+static gboolean
+walk_skip_backed_off (BtAnnouncer *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  Tracker *tracker;
+
+  while ((tracker = walk_tracker (self)) != NULL && tracker->retry_after > now)
+    {
+      GPtrArray *tier = g_ptr_array_index (self->tiers, self->walk_tier);
+
+      if (++self->walk_index >= tier->len)
+        {
+          self->walk_tier++;
+          self->walk_index = 0;
+        }
+    }
+  return tracker != NULL;
+}
+
 static void
 walk_start (BtAnnouncer *self)
 {
@@ -273,6 +299,12 @@ walk_start (BtAnnouncer *self)
   cancel_timer (self);
   self->walk_tier = 0;
   self->walk_index = 0;
+  if (!walk_skip_backed_off (self))
+    {
+      /* Every tracker is backing off: try them all again, in order. */
+      self->walk_tier = 0;
+      self->walk_index = 0;
+    }
   attempt (self);
 }
 
@@ -312,6 +344,8 @@ announce_succeeded (BtAnnouncer        *self,
   guint64 max_interval_ms = (guint64) BT_ANNOUNCE_MAX_INTERVAL_S * 1000;
 
   tracker->state = BT_TRACKER_STATE_WORKING;
+  tracker->failures = 0;
+  tracker->retry_after = 0;
   g_clear_pointer (&tracker->last_error, g_free);
   g_free (tracker->warning);
   tracker->warning = g_strdup (response->warning);
@@ -389,13 +423,18 @@ announce_cb (GObject      *source,
       tracker->state = BT_TRACKER_STATE_ERROR;
       g_free (tracker->last_error);
       tracker->last_error = g_strdup (error->message);
+      tracker->failures++;
+      tracker->retry_after = g_get_monotonic_time ()
+                             + (gint64) MIN ((guint64) self->timing.retry_first_ms
+                                               << MIN (tracker->failures - 1, 20),
+                                             (guint64) self->timing.retry_max_ms) * 1000;
 
       if (++self->walk_index >= tier->len)
         {
           self->walk_tier++;
           self->walk_index = 0;
         }
-      if (walk_tracker (self) != NULL)
+      if (walk_skip_backed_off (self))
         attempt (self);
       else
         walk_failed (self);

@@ -275,6 +275,36 @@ test_failover_hang (Fixture       *fixture,
   g_assert_cmpint (find_status (trackers, fixture->good_url)->state, ==, BT_TRACKER_STATE_WORKING);
 }
 
+/* A tier that failed is skipped while it backs off: the next announce (here
+ * "completed") goes straight to the tracker that works instead of waiting
+ * for the dead one to time out again. */
+static void
+test_skip_backed_off (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  BtAnnouncerTiming timing = { .min_interval_ms = 50, .retry_first_ms = 60000 };
+  g_autofree char *event = NULL;
+  gint64 start;
+
+  bt_tracker_http_set_timeout (300);
+  bt_announcer_set_timing (fixture->announcer, &timing);
+  bt_fake_http_tracker_reply_hang (fixture->bad);
+  add_tier (fixture, fixture->bad_url, NULL);
+  add_tier (fixture, fixture->good_url, NULL);
+  bt_announcer_start (fixture->announcer);
+  WAIT_FOR (fixture->peers_found == 1);
+  g_assert_cmpuint (bt_fake_http_tracker_get_n_requests (fixture->bad), ==, 1);
+
+  start = g_get_monotonic_time ();
+  bt_announcer_set_stats (fixture->announcer, 0, 1000, 0);
+  bt_announcer_complete (fixture->announcer);
+  WAIT_FOR (bt_fake_http_tracker_get_n_requests (fixture->good) == 2);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 300 * 1000);
+  g_assert_cmpuint (bt_fake_http_tracker_get_n_requests (fixture->bad), ==, 1);
+  event = event_of (fixture->good, 1);
+  g_assert_cmpstr (event, ==, "completed");
+}
+
 static void
 test_promote (Fixture       *fixture,
               gconstpointer  data)
@@ -603,6 +633,7 @@ main (int    argc,
   ADD_TEST ("failover-dead", test_failover_dead);
   ADD_TEST ("failover-hang", test_failover_hang);
   ADD_TEST ("promote", test_promote);
+  ADD_TEST ("skip-backed-off", test_skip_backed_off);
   ADD_TEST ("events", test_events);
   ADD_TEST ("complete-early", test_complete_early);
   ADD_TEST ("min-interval", test_min_interval);
