@@ -888,6 +888,43 @@ port_accepts (guint16 port)
   return socket != NULL && g_socket_connect (socket, address, NULL, NULL);
 }
 
+/* opentracker loads its whitelist on a thread of its own, after it starts
+ * listening: ask it (with a "stopped" announce, which adds no peer) until
+ * it stops refusing the hash. */
+static gboolean
+hash_accepted (guint16       port,
+               const guint8 *info_hash)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GString) request = g_string_new ("GET /announce?info_hash=");
+  g_autoptr(GString) reply = g_string_new (NULL);
+  char buffer[4096];
+  gssize n;
+
+  for (guint b = 0; b < 20; b++)
+    g_string_append_printf (request, "%%%02X", info_hash[b]);
+  g_string_append (request, "&peer_id=-TS0001-000000000000&port=1&uploaded=0&downloaded=0"
+                            "&left=0&compact=1&numwant=0&event=stopped HTTP/1.0\r\n\r\n");
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                         NULL);
+  if (socket == NULL || !g_socket_connect (socket, address, NULL, NULL))
+    return FALSE;
+  g_socket_set_timeout (socket, 2);
+  for (gsize sent = 0; sent < request->len; sent += n)
+    {
+      n = g_socket_send (socket, request->str + sent, request->len - sent, NULL, NULL);
+      if (n <= 0)
+        return FALSE;
+    }
+  while ((n = g_socket_receive (socket, buffer, sizeof buffer, NULL, NULL)) > 0)
+    g_string_append_len (reply, buffer, n);
+  return reply->len > 0 && strstr (reply->str, "failure reason") == NULL
+         && strstr (reply->str, "not authorized") == NULL;
+}
+
 BtTestOpentracker *
 bt_test_opentracker_start (const guint8 *info_hashes,
                            guint         n_info_hashes)
@@ -938,6 +975,12 @@ bt_test_opentracker_start (const guint8 *info_hashes,
     {
       if (g_get_monotonic_time () > deadline)
         g_error ("opentracker did not start listening on port %u", self->port);
+      g_usleep (20 * 1000);
+    }
+  while (n_info_hashes > 0 && !hash_accepted (self->port, info_hashes))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("opentracker on port %u did not load its whitelist", self->port);
       g_usleep (20 * 1000);
     }
   return self;
