@@ -285,3 +285,16 @@
 /* Connections across all torrents: each costs a socket, buffers and a
  * share of the CPU; a few hundred keep a desktop responsive. */
 #define BT_SESSION_MAX_PEERS 300
+
+/* Choker (bt-choker). Slots, intervals and turns are the
+ * BT_TORRENT_* uploading limits above. */
+
+/* A newly connected peer is this many times as likely to get the
+ * optimistic unchoke as an older one, as BEP 3 describes: it has nothing
+ * to trade yet, and the optimistic slot is how it gets its first pieces. */
+#define BT_CHOKER_NEW_PEER_WEIGHT 3
+
+/* The most regular slots a setting may ask for. Each unchoked peer gets a
+ * share of the upload; past this the shares are too thin for any peer to
+ * finish a piece quickly, and a bound keeps slots + 1 from overflowing. */
+#define BT_CHOKER_MAX_SLOTS 256
