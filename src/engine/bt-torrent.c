@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bt-announcer.h"
+#include "bt-choker.h"
 #include "bt-error.h"
 #include "bt-limits.h"
 #include "bt-peer.h"
@@ -40,11 +41,9 @@ typedef struct
 /* What the torrent keeps per connection for uploading and choking. */
 typedef struct
 {
-  GQueue   requests;         /* BtBlock*, in the order asked */
-  gint64   connected_us;
-  gint64   unchoked_us;      /* 0 while choked */
-  gboolean optimistic;
-  gboolean waiting_for_read; /* its next block's piece is being read */
+  GQueue       requests;         /* BtBlock*, in the order asked */
+  BtChokerPeer choke;            /* the choker's view of the peer */
+  gboolean     waiting_for_read; /* its next block's piece is being read */
 } PeerState;
 
 typedef struct
@@ -78,8 +77,7 @@ struct _BtTorrent
   GHashTable       *read_cache;  /* piece → CachedPiece */
   gsize             read_cache_bytes;
   GHashTable       *reading;     /* pieces being read for uploads */
-  guint             choke_round;
-  gint64            last_choke_us;
+  BtChoker         *choker;
 
   guint             tick_id;
   double            check_progress;
@@ -119,6 +117,7 @@ static void peer_handshake_cb (BtPeer *peer, gpointer user_data);
 static void peer_message_cb   (BtPeer *peer, const BtMessage *message, gpointer user_data);
 static void peer_closed_cb    (BtPeer *peer, const GError *error, gpointer user_data);
 static gboolean close_if_both_seeds (BtTorrent *self, BtPeer *peer);
+static void run_choker (BtTorrent *self, gboolean force);
 
 static const BtPeerCallbacks peer_callbacks = {
   .handshake = peer_handshake_cb,
@@ -349,6 +348,7 @@ files_created_cb (GObject      *source,
       if (!close_if_both_seeds (self, peer))
         update_interest (self, peer);
     }
+  run_choker (self, TRUE);
   if (!self->completed_announced && self->announcer != NULL)
     {
       self->completed_announced = TRUE;
@@ -722,141 +722,72 @@ handle_cancel (BtTorrent       *self,
 }
 
 static void
+apply_choke (BtTorrent *self,
+             BtPeer    *peer,
+             PeerState *state)
+{
+  if (bt_peer_get_am_choking (peer) == state->choke.choked)
+    return;
+  bt_peer_set_choking (peer, state->choke.choked);
+  /* A choke cancels what the peer asked for (BEP 3). */
+  if (state->choke.choked)
+    g_queue_clear_full (&state->requests, g_free);
+}
+
+static void
 set_peer_choked (BtTorrent *self,
                  BtPeer    *peer,
                  gboolean   choked)
 {
   PeerState *state = get_peer_state (self, peer);
 
-  if (state == NULL || bt_peer_get_am_choking (peer) == choked)
+  if (state == NULL)
     return;
-  bt_peer_set_choking (peer, choked);
-  if (choked)
-    {
-      state->unchoked_us = 0;
-      state->optimistic = FALSE;
-      /* A choke cancels what the peer asked for (BEP 3). */
-      g_queue_clear_full (&state->requests, g_free);
-    }
-  else
-    state->unchoked_us = g_get_monotonic_time ();
+  bt_choker_peer_set_choked (&state->choke, choked, g_get_monotonic_time ());
+  apply_choke (self, peer, state);
 }
 
-typedef struct
+/* The choker's view of every live connection, refreshed. */
+static GPtrArray *
+choker_peers (BtTorrent *self)
 {
-  BtPeer    *peer;
-  PeerState *state;
-  double     score;
-} Candidate;
-
-static int
-compare_candidates (gconstpointer a,
-                    gconstpointer b)
-{
-  const Candidate *ca = a;
-  const Candidate *cb = b;
-
-  return (ca->score < cb->score) - (ca->score > cb->score);
-}
-
-/* The choker (BEP 3's tit-for-tat). While downloading, the peers that
- * give us the most get our upload slots. While seeding, the slots go to
- * the peers we upload to fastest, but a peer that has held a slot for a
- * full rotation period yields it to one that waits, so every downloader
- * progresses. One more slot is an optimistic unchoke, rotated less often,
- * with new peers more likely to get it, so newcomers get a first piece to
- * trade. */
-static void
-run_choker (BtTorrent *self,
-            gboolean   rotate_optimistic)
-{
-  g_autoptr(GArray) candidates = g_array_new (FALSE, FALSE, sizeof (Candidate));
-  gint64 now = g_get_monotonic_time ();
-  gboolean seeding = self->state == BT_TORRENT_STATE_SEEDING;
-  guint slots = BT_TORRENT_UPLOAD_SLOTS;
-  BtPeer *optimistic = NULL;
-  guint unchoked = 0;
-
-  if (self->state != BT_TORRENT_STATE_DOWNLOADING && !seeding)
-    return;
-  self->last_choke_us = now;
+  GPtrArray *list = g_ptr_array_sized_new (self->peers->len);
 
   for (guint i = 0; i < self->peers->len; i++)
     {
       BtPeer *peer = g_ptr_array_index (self->peers, i);
       PeerState *state = get_peer_state (self, peer);
-      Candidate c = { peer, state, 0 };
 
       if (state == NULL || bt_peer_is_closed (peer))
         continue;
-      if (state->optimistic && !rotate_optimistic && bt_peer_get_peer_interested (peer))
-        {
-          optimistic = peer;
-          continue;
-        }
-      if (!bt_peer_get_peer_interested (peer))
-        {
-          set_peer_choked (self, peer, TRUE);
-          continue;
-        }
-      if (seeding)
-        {
-          c.score = bt_peer_get_upload_rate (peer);
-          if (state->unchoked_us != 0
-              && now - state->unchoked_us > BT_TORRENT_SEED_ROTATION_S * G_USEC_PER_SEC)
-            c.score = -1 - c.score; /* had its turn: behind every waiting peer */
-        }
-      else
-        c.score = bt_peer_get_download_rate (peer);
-      g_array_append_val (candidates, c);
+      state->choke.interested = bt_peer_get_peer_interested (peer);
+      state->choke.download_rate = bt_peer_get_download_rate (peer);
+      state->choke.upload_rate = bt_peer_get_upload_rate (peer);
+      g_ptr_array_add (list, &state->choke);
     }
+  return list;
+}
 
-  g_array_sort (candidates, compare_candidates);
-  for (guint i = 0; i < candidates->len; i++)
+/* Tit-for-tat while downloading, turns while seeding, and one optimistic
+ * unchoke: see bt-choker.c. The choker keeps its own 10 s rhythm. */
+static void
+run_choker (BtTorrent *self,
+            gboolean   force)
+{
+  g_autoptr(GPtrArray) list = NULL;
+  gboolean seeding = self->state == BT_TORRENT_STATE_SEEDING;
+
+  if (self->state != BT_TORRENT_STATE_DOWNLOADING && !seeding)
+    return;
+  list = choker_peers (self);
+  if (!bt_choker_run (self->choker, (BtChokerPeer * const *) list->pdata, list->len, seeding,
+                      g_get_monotonic_time (), force))
+    return;
+  for (guint i = 0; i < list->len; i++)
     {
-      Candidate *c = &g_array_index (candidates, Candidate, i);
+      BtChokerPeer *cp = g_ptr_array_index (list, i);
 
-      if (unchoked < slots)
-        {
-          if (seeding && c->score < 0 && c->state->unchoked_us != 0)
-            c->state->unchoked_us = now; /* starts another turn */
-          set_peer_choked (self, c->peer, FALSE);
-          c->state->optimistic = FALSE;
-          unchoked++;
-        }
-      else if (optimistic == NULL && rotate_optimistic)
-        continue;
-      else
-        set_peer_choked (self, c->peer, TRUE);
-    }
-
-  if (rotate_optimistic)
-    {
-      guint total_weight = 0;
-      guint pick;
-
-      for (guint i = unchoked; i < candidates->len; i++)
-        {
-          Candidate *c = &g_array_index (candidates, Candidate, i);
-
-          total_weight += now - c->state->connected_us < BT_TORRENT_NEW_PEER_S * G_USEC_PER_SEC ? 3 : 1;
-        }
-      pick = total_weight > 0 ? (guint) g_random_int_range (0, total_weight) : 0;
-      for (guint i = unchoked; i < candidates->len; i++)
-        {
-          Candidate *c = &g_array_index (candidates, Candidate, i);
-          guint weight = now - c->state->connected_us < BT_TORRENT_NEW_PEER_S * G_USEC_PER_SEC ? 3 : 1;
-
-          if (optimistic == NULL && pick < weight)
-            {
-              optimistic = c->peer;
-              set_peer_choked (self, c->peer, FALSE);
-              c->state->optimistic = TRUE;
-            }
-          else
-            set_peer_choked (self, c->peer, TRUE);
-          pick = pick >= weight ? pick - weight : G_MAXUINT;
-        }
+      apply_choke (self, cp->peer, get_peer_state (self, cp->peer));
     }
 }
 
@@ -903,7 +834,9 @@ peer_handshake_cb (BtPeer   *peer,
   {
     PeerState *state = g_new0 (PeerState, 1);
 
-    state->connected_us = g_get_monotonic_time ();
+    state->choke.peer = peer;
+    state->choke.choked = TRUE;
+    state->choke.connected_us = g_get_monotonic_time ();
     g_hash_table_insert (self->peer_states, peer, state);
   }
   bt_picker_add_peer (self->picker, peer, bt_peer_get_have (peer));
@@ -990,11 +923,9 @@ peer_message_cb (BtPeer          *peer,
       /* A free slot goes to a newly interested peer at once rather than
        * at the next choke round, ten seconds away. */
       {
-        guint unchoked = 0;
+        g_autoptr(GPtrArray) list = choker_peers (self);
 
-        for (guint i = 0; i < self->peers->len; i++)
-          unchoked += !bt_peer_get_am_choking (g_ptr_array_index (self->peers, i));
-        if (unchoked < BT_TORRENT_UPLOAD_SLOTS + 1)
+        if (bt_choker_has_free_slot (self->choker, (BtChokerPeer * const *) list->pdata, list->len))
           set_peer_choked (self, peer, FALSE);
       }
       break;
@@ -1141,11 +1072,7 @@ tick_cb (gpointer user_data)
 
   check_seed_goal (self, now);
 
-  if (now - self->last_choke_us >= BT_TORRENT_CHOKE_INTERVAL_S * G_USEC_PER_SEC)
-    {
-      run_choker (self, self->choke_round % BT_TORRENT_OPTIMISTIC_ROUNDS == 0);
-      self->choke_round++;
-    }
+  run_choker (self, FALSE);
   for (guint i = 0; i < peers->len; i++)
     serve_requests (self, g_ptr_array_index (peers, i));
 
@@ -1264,6 +1191,7 @@ bt_torrent_finalize (GObject *object)
   g_clear_pointer (&self->buffers, g_hash_table_unref);
   g_clear_pointer (&self->peer_states, g_hash_table_unref);
   g_clear_pointer (&self->banned_ids, g_hash_table_unref);
+  g_clear_pointer (&self->choker, bt_choker_free);
   g_clear_pointer (&self->read_cache, g_hash_table_unref);
   g_clear_pointer (&self->reading, g_hash_table_unref);
 
@@ -1339,6 +1267,7 @@ bt_torrent_init (BtTorrent *self)
   self->peer_states = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) peer_state_free);
   self->read_cache = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) cached_piece_free);
   self->reading = g_hash_table_new (NULL, NULL);
+  self->choker = bt_choker_new (NULL);
 }
 
 /* Public API */
