@@ -360,6 +360,8 @@ write_cb (GObject      *source,
       fail (self, BT_ERROR_IO, "%s: %s", self->address_string, error->message);
       return;
     }
+  if (self->pending->len == 0 && self->callbacks->drained != NULL)
+    self->callbacks->drained (self, self->user_data);
   bt_peer_flush (self);
 }
 

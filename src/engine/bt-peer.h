@@ -23,6 +23,8 @@ G_DECLARE_FINAL_TYPE (BtPeer, bt_peer, BT, PEER, GObject)
  *   only during the call
  * @closed: the connection ended; called exactly once, never from inside
  *   bt_peer_close()'s caller's stack frame
+ * @drained: (nullable): everything queued was written; the owner may send
+ *   more (uploads are fed this way, not all at once)
  *
  * How a connection reports to its owner (the torrent). Plain callbacks
  * rather than signals: they fire for every message on the hot path.
@@ -32,6 +34,7 @@ typedef struct
   void (*handshake) (BtPeer *peer, gpointer user_data);
   void (*message)   (BtPeer *peer, const BtMessage *message, gpointer user_data);
   void (*closed)    (BtPeer *peer, const GError *error, gpointer user_data);
+  void (*drained)   (BtPeer *peer, gpointer user_data);
 } BtPeerCallbacks;
 
 BtPeer             *bt_peer_new_outgoing      (GInetSocketAddress    *address,

@@ -42,6 +42,7 @@ typedef struct
 typedef struct
 {
   GQueue       requests;         /* BtBlock*, in the order asked */
+  guint        refused;          /* requests refused since the last unchoke */
   BtChokerPeer choke;            /* the choker's view of the peer */
   gboolean     waiting_for_read; /* its next block's piece is being read */
 } PeerState;
@@ -116,6 +117,7 @@ G_DEFINE_FINAL_TYPE (BtTorrent, bt_torrent, G_TYPE_OBJECT)
 static void peer_handshake_cb (BtPeer *peer, gpointer user_data);
 static void peer_message_cb   (BtPeer *peer, const BtMessage *message, gpointer user_data);
 static void peer_closed_cb    (BtPeer *peer, const GError *error, gpointer user_data);
+static void peer_drained_cb   (BtPeer *peer, gpointer user_data);
 static gboolean close_if_both_seeds (BtTorrent *self, BtPeer *peer);
 static void run_choker (BtTorrent *self, gboolean force);
 
@@ -123,6 +125,7 @@ static const BtPeerCallbacks peer_callbacks = {
   .handshake = peer_handshake_cb,
   .message = peer_message_cb,
   .closed = peer_closed_cb,
+  .drained = peer_drained_cb,
 };
 
 /* Auxiliary functions */
@@ -664,21 +667,41 @@ handle_request (BtTorrent       *self,
   if (state == NULL)
     return;
 
-  /* Requests while choked are dropped (BEP 3), or rejected with the fast
-   * extension so the peer can ask elsewhere at once. */
-  if (bt_peer_get_am_choking (peer) || !bt_bitfield_get (self->have, message->index))
+  /* A malformed request ends the connection whatever our state. */
+  if (message->length == 0 || message->length > BT_TORRENT_MAX_REQUEST_LENGTH)
     {
-      bt_peer_send_reject (peer, message->index, message->begin, message->length);
+      g_autoptr(GError) error = g_error_new (BT_ERROR, BT_ERROR_WIRE_PROTOCOL,
+                                             "%s asked for a block of %u bytes; blocks are "
+                                             "1 to %u bytes",
+                                             bt_peer_get_address_string (peer), message->length,
+                                             BT_TORRENT_MAX_REQUEST_LENGTH);
+      bt_peer_close (peer, error);
       return;
     }
-  if (message->length == 0 || message->length > BT_TORRENT_MAX_REQUEST_LENGTH
-      || (guint64) message->begin + message->length
-         > bt_metainfo_get_piece_size (self->meta, message->index))
+  if ((guint64) message->begin + message->length
+      > bt_metainfo_get_piece_size (self->meta, message->index))
     {
       g_autoptr(GError) error = g_error_new (BT_ERROR, BT_ERROR_WIRE_PROTOCOL,
                                              "%s asked for a block outside piece %u",
                                              bt_peer_get_address_string (peer), message->index);
       bt_peer_close (peer, error);
+      return;
+    }
+
+  /* Requests while choked are dropped (BEP 3), or rejected with the fast
+   * extension so the peer can ask elsewhere at once. Refusals are counted:
+   * a peer that keeps asking regardless is flooding us all the same. */
+  if (bt_peer_get_am_choking (peer) || !bt_bitfield_get (self->have, message->index))
+    {
+      if (++state->refused > BT_TORRENT_MAX_PEER_REQUESTS)
+        {
+          g_autoptr(GError) error = g_error_new (BT_ERROR, BT_ERROR_WIRE_PROTOCOL,
+                                                 "%s floods us with requests we refused",
+                                                 bt_peer_get_address_string (peer));
+          bt_peer_close (peer, error);
+          return;
+        }
+      bt_peer_send_reject (peer, message->index, message->begin, message->length);
       return;
     }
   if (g_queue_get_length (&state->requests) >= BT_TORRENT_MAX_PEER_REQUESTS)
@@ -714,6 +737,9 @@ handle_cancel (BtTorrent       *self,
       if (block->piece == message->index && block->begin == message->begin
           && block->length == message->length)
         {
+          /* BEP 6: with the fast extension every request is answered, a
+           * cancelled one by a reject. */
+          bt_peer_send_reject (peer, block->piece, block->begin, block->length);
           g_free (block);
           g_queue_delete_link (&state->requests, l);
           return;
@@ -729,9 +755,20 @@ apply_choke (BtTorrent *self,
   if (bt_peer_get_am_choking (peer) == state->choke.choked)
     return;
   bt_peer_set_choking (peer, state->choke.choked);
-  /* A choke cancels what the peer asked for (BEP 3). */
   if (state->choke.choked)
-    g_queue_clear_full (&state->requests, g_free);
+    {
+      BtBlock *block;
+
+      /* A choke cancels what the peer asked for (BEP 3); with the fast
+       * extension each of those requests is rejected explicitly (BEP 6). */
+      while ((block = g_queue_pop_head (&state->requests)) != NULL)
+        {
+          bt_peer_send_reject (peer, block->piece, block->begin, block->length);
+          g_free (block);
+        }
+    }
+  else
+    state->refused = 0;
 }
 
 static void
@@ -962,6 +999,13 @@ peer_closed_cb (BtPeer       *peer,
   if (g_ptr_array_remove (self->peers, peer) && self->config.budget != NULL)
     self->config.budget->used--;
   fill_all_requests (self);
+}
+
+static void
+peer_drained_cb (BtPeer   *peer,
+                 gpointer  user_data)
+{
+  serve_requests (user_data, peer);
 }
 
 static guint
