@@ -286,6 +286,27 @@
  * share of the CPU; a few hundred keep a desktop responsive. */
 #define BT_SESSION_MAX_PEERS 300
 
+/* Rate limits (bt-ratelimit). */
+
+/* A limited bucket holds at most this long's worth of its rate, plus
+ * BT_RATE_LIMIT_BURST_SLACK: a burst after an idle spell stays about one
+ * second of traffic, and a caller that only gets to send once a second
+ * (the torrent's tick) still reaches the full rate. */
+#define BT_RATE_LIMIT_BURST_MS 1000
+
+/* Room for two `piece` messages (a 16 KiB block and its 13-byte header)
+ * on top of that second. A message goes out whole, so a bucket must hold
+ * at least one, or a limit below 16 KiB/s would never send. The rest keeps
+ * what a block-at-a-time sender cannot spend at once: the leftover below
+ * one message when the next second's tokens arrive, and the tokens earned
+ * while a timer fires late. Without it, a slow limit or a once-a-second
+ * sender averages less than its rate (half of it at 32 KiB/s). */
+#define BT_RATE_LIMIT_BURST_SLACK (2 * (16 * 1024 + 13))
+
+/* Rates above 1 TiB/s, which no link reaches, behave as 1 TiB/s: bounding
+ * the rate keeps rate × microseconds within 64 bits. */
+#define BT_RATE_LIMIT_MAX_RATE (G_GUINT64_CONSTANT (1) << 40)
+
 /* Choker (bt-choker). Slots, intervals and turns are the
  * BT_TORRENT_* uploading limits above. */
 
