@@ -279,7 +279,10 @@ run (int       argc,
   };
   double seed_ratio = 0;
   int seed_idle_min = 0;
+  int upload_kib = 0;
   const GOptionEntry common_entries[] = {
+    { "upload-limit", 0, 0, G_OPTION_ARG_INT, &upload_kib,
+      "Upload at most this many KiB/s (default: no limit)", "KIB" },
     { "seed-ratio", 0, 0, G_OPTION_ARG_DOUBLE, &seed_ratio,
       "Stop seeding at this upload ratio (default: never)", "R" },
     { "seed-idle", 0, 0, G_OPTION_ARG_INT, &seed_idle_min,
@@ -306,10 +309,11 @@ run (int       argc,
       bt_cli_error ("%s takes exactly one .torrent file", seed_command ? "seed" : "download");
       return 2;
     }
-  if (port < 0 || port > 65535 || max_peers < 0 || seed_ratio < 0 || seed_idle_min < 0)
+  if (port < 0 || port > 65535 || max_peers < 0 || seed_ratio < 0 || seed_idle_min < 0
+      || upload_kib < 0)
     {
-      bt_cli_error ("--port must be 0-65535, and --max-peers, --seed-ratio and --seed-idle "
-                    "positive");
+      bt_cli_error ("--port must be 0-65535, and --max-peers, --seed-ratio, --seed-idle and "
+                    "--upload-limit positive");
       return 2;
     }
 
@@ -340,6 +344,7 @@ run (int       argc,
   config.max_peers_per_torrent = (guint) max_peers;
   config.seed_ratio = seed_ratio;
   config.seed_idle_s = (guint) seed_idle_min * 60;
+  config.upload_limit = (guint64) upload_kib * 1024;
   session = bt_session_new (&config, &error);
   if (session == NULL)
     {

@@ -26,9 +26,10 @@ static const Command commands[] = {
     " [--source TEXT] [-w URL]..." },
   { "download", bt_cli_download,
     "download FILE.torrent [-o DIR] [--port N] [--bind IP] [--max-peers N] [--seed]"
-    " [--seed-ratio R] [--seed-idle MIN] [--skip-file PATH]... [--peer IP:PORT]..." },
+    " [--seed-ratio R] [--seed-idle MIN] [--upload-limit KIB] [--skip-file PATH]..."
+    " [--peer IP:PORT]..." },
   { "seed", bt_cli_seed, "seed FILE.torrent [-d DIR] [--port N] [--bind IP] [--max-peers N]"
-    " [--seed-ratio R] [--seed-idle MIN]" },
+    " [--seed-ratio R] [--seed-idle MIN] [--upload-limit KIB]" },
   { "verify", bt_cli_verify, "verify FILE.torrent -d DIR" },
 };
 

@@ -623,6 +623,23 @@ bt_peer_close (BtPeer       *self,
   g_idle_add (notify_closed_cb, notice);
 }
 
+/**
+ * bt_peer_detach:
+ *
+ * The owner is going away: no callback is called from now on. Used with
+ * bt_peer_close(), whose closed notification would otherwise arrive after
+ * the owner is gone.
+ */
+void
+bt_peer_detach (BtPeer *self)
+{
+  static const BtPeerCallbacks none = { 0 };
+
+  g_return_if_fail (BT_IS_PEER (self));
+  self->callbacks = &none;
+  self->user_data = NULL;
+}
+
 gboolean
 bt_peer_is_closed (BtPeer *self)
 {

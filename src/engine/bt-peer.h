@@ -55,6 +55,7 @@ gboolean            bt_peer_is_incoming       (BtPeer                *self);
 void                bt_peer_close             (BtPeer                *self,
                                                const GError          *reason);
 gboolean            bt_peer_is_closed         (BtPeer                *self);
+void                bt_peer_detach            (BtPeer                *self);
 
 GInetSocketAddress *bt_peer_get_address       (BtPeer                *self);
 const char         *bt_peer_get_address_string (BtPeer               *self);

@@ -13,6 +13,7 @@
 
 #include "bt-error.h"
 #include "bt-limits.h"
+#include "bt-ratelimit.h"
 #include "bt-session.h"
 #include "bt-wire.h"
 
@@ -40,6 +41,7 @@ struct _BtSession
   guint16          port;
   GListStore      *torrents;
   BtPeerBudget    *budget;
+  BtRateLimit     *upload_limit;
   guint            n_pending;
   GCancellable    *cancellable;
 };
@@ -184,6 +186,7 @@ bt_session_finalize (GObject *object)
 
   g_clear_object (&self->torrents);
   g_clear_pointer (&self->budget, bt_peer_budget_unref);
+  g_clear_pointer (&self->upload_limit, bt_rate_limit_unref);
   g_clear_object (&self->soup_session);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->bind_address, g_free);
@@ -283,6 +286,7 @@ bt_session_new (const BtSessionConfig  *config,
   self->config.bind_address = self->bind_address;
   self->budget = bt_peer_budget_new (config->max_peers > 0 ? config->max_peers
                                                            : BT_SESSION_MAX_PEERS);
+  self->upload_limit = bt_rate_limit_new (config->upload_limit, NULL);
   self->soup_session = soup_session_new_with_options ("user-agent", "bTorrent/" PACKAGE_VERSION,
                                                       NULL);
   if (!listen_on (self, error))
@@ -302,6 +306,18 @@ bt_session_get_peer_id (BtSession *self)
 {
   g_return_val_if_fail (BT_IS_SESSION (self), NULL);
   return self->peer_id;
+}
+
+/**
+ * bt_session_set_upload_limit:
+ * @bytes_per_second: for all torrents together; 0 for no limit
+ */
+void
+bt_session_set_upload_limit (BtSession *self,
+                             guint64    bytes_per_second)
+{
+  g_return_if_fail (BT_IS_SESSION (self));
+  bt_rate_limit_set_rate (self->upload_limit, bytes_per_second, g_get_monotonic_time ());
 }
 
 /**
@@ -374,6 +390,7 @@ bt_session_add_torrent (BtSession   *self,
   config.max_peers = self->config.max_peers_per_torrent;
   config.skip_check = skip_check;
   config.budget = self->budget;
+  config.upload_parent = self->upload_limit;
   config.seed_ratio = self->config.seed_ratio;
   config.seed_idle_s = self->config.seed_idle_s;
   torrent = bt_torrent_new (meta, download_dir, &config, error);

@@ -22,6 +22,7 @@ G_DECLARE_FINAL_TYPE (BtSession, bt_session, BT, SESSION, GObject)
  * @max_peers: connections across all torrents, 0 for the default
  * @seed_ratio: stop seeding at this upload ratio, 0 never
  * @seed_idle_s: stop seeding after this long without uploading, 0 never
+ * @upload_limit: bytes/s uploaded by all torrents together, 0 no limit
  */
 typedef struct
 {
@@ -31,11 +32,14 @@ typedef struct
   guint       max_peers;
   double      seed_ratio;
   guint       seed_idle_s;
+  guint64     upload_limit;
 } BtSessionConfig;
 
 BtSession    *bt_session_new            (const BtSessionConfig  *config,
                                          GError                **error);
 guint16       bt_session_get_port       (BtSession              *self);
+void          bt_session_set_upload_limit (BtSession            *self,
+                                         guint64                 bytes_per_second);
 const guint8 *bt_session_get_peer_id    (BtSession              *self);
 GListModel   *bt_session_get_torrents   (BtSession              *self);
 BtTorrent    *bt_session_find_torrent   (BtSession              *self,

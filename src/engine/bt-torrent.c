@@ -17,6 +17,7 @@
 #include "bt-limits.h"
 #include "bt-peer.h"
 #include "bt-picker.h"
+#include "bt-ratelimit.h"
 #include "bt-storage.h"
 #include "bt-torrent.h"
 #include "bt-verify.h"
@@ -79,6 +80,9 @@ struct _BtTorrent
   gsize             read_cache_bytes;
   GHashTable       *reading;     /* pieces being read for uploads */
   BtChoker         *choker;
+  BtRateLimit      *upload_limit;  /* ours, below the session's */
+  guint             upload_timer_id;
+  guint             serve_cursor;
 
   guint             tick_id;
   double            check_progress;
@@ -616,44 +620,110 @@ read_piece_cb (GObject      *source,
     }
 }
 
-/* Sends the peer's queued blocks while its socket keeps up; a piece not in
- * the cache is read first, on a worker. */
+typedef enum
+{
+  SERVE_SENT,
+  SERVE_WAITING, /* for a disk read, tokens, or the socket */
+  SERVE_NOTHING,
+} ServeResult;
+
+static gboolean upload_timer_cb (gpointer user_data);
+
+/* Sends the peer's next queued block if its socket keeps up and the upload
+ * limits allow; a piece not in the cache is read first, on a worker. */
+static ServeResult
+serve_one (BtTorrent *self,
+           BtPeer    *peer)
+{
+  PeerState *state = get_peer_state (self, peer);
+  BtBlock *block;
+  CachedPiece *cached;
+  gint64 now;
+  guint64 cost;
+
+  if (state == NULL || bt_peer_is_closed (peer) || g_queue_is_empty (&state->requests))
+    return SERVE_NOTHING;
+  if (bt_peer_get_send_queue_size (peer) >= BT_TORRENT_PEER_SEND_BUFFER)
+    return SERVE_WAITING; /* the drained callback comes back */
+
+  block = g_queue_peek_head (&state->requests);
+  cached = g_hash_table_lookup (self->read_cache, GUINT_TO_POINTER (block->piece));
+  if (cached == NULL)
+    {
+      state->waiting_for_read = TRUE;
+      if (!g_hash_table_contains (self->reading, GUINT_TO_POINTER (block->piece)))
+        {
+          ReadData *data = g_new0 (ReadData, 1);
+
+          data->torrent = g_object_ref (self);
+          data->piece = block->piece;
+          g_hash_table_add (self->reading, GUINT_TO_POINTER (block->piece));
+          bt_storage_read_block_async (self->storage, block->piece, 0,
+                                       bt_metainfo_get_piece_size (self->meta, block->piece),
+                                       self->cancellable, read_piece_cb, data);
+        }
+      return SERVE_WAITING;
+    }
+
+  /* The whole message counts against the limits, header included. */
+  now = g_get_monotonic_time ();
+  cost = BT_WIRE_PIECE_HEADER_LENGTH + block->length;
+  if (bt_rate_limit_available (self->upload_limit, cost, now) < cost)
+    {
+      if (self->upload_timer_id == 0)
+        self->upload_timer_id = g_timeout_add ((guint) ((bt_rate_limit_delay_for (self->upload_limit,
+                                                                                   cost, now)
+                                                          + 999) / 1000),
+                                               upload_timer_cb, self);
+      return SERVE_WAITING;
+    }
+
+  cached->last_used_us = now;
+  bt_peer_send_piece (peer, block->piece, block->begin,
+                      (const guint8 *) g_bytes_get_data (cached->data, NULL) + block->begin,
+                      block->length);
+  bt_rate_limit_consume (self->upload_limit, cost, now);
+  self->uploaded += block->length;
+  g_free (g_queue_pop_head (&state->requests));
+  return SERVE_SENT;
+}
+
 static void
 serve_requests (BtTorrent *self,
                 BtPeer    *peer)
 {
-  PeerState *state = get_peer_state (self, peer);
+  while (serve_one (self, peer) == SERVE_SENT)
+    ;
+}
 
-  while (state != NULL && !bt_peer_is_closed (peer) && !g_queue_is_empty (&state->requests)
-         && bt_peer_get_send_queue_size (peer) < BT_TORRENT_PEER_SEND_BUFFER)
+/* Tokens are back: serve the waiting peers one block each in turn, starting
+ * after the one served first last time, so that under a limit no peer takes
+ * the whole rate. */
+static gboolean
+upload_timer_cb (gpointer user_data)
+{
+  BtTorrent *self = user_data;
+  gboolean progress = TRUE;
+
+  self->upload_timer_id = 0;
+  while (progress && self->peers->len > 0)
     {
-      BtBlock *block = g_queue_peek_head (&state->requests);
-      CachedPiece *cached = g_hash_table_lookup (self->read_cache, GUINT_TO_POINTER (block->piece));
+      guint n = self->peers->len;
+      guint first = self->serve_cursor % n;
 
-      if (cached == NULL)
+      progress = FALSE;
+      for (guint i = 0; i < n && i < self->peers->len; i++)
         {
-          state->waiting_for_read = TRUE;
-          if (!g_hash_table_contains (self->reading, GUINT_TO_POINTER (block->piece)))
-            {
-              ReadData *data = g_new0 (ReadData, 1);
+          BtPeer *peer = g_ptr_array_index (self->peers, (first + i) % self->peers->len);
 
-              data->torrent = g_object_ref (self);
-              data->piece = block->piece;
-              g_hash_table_add (self->reading, GUINT_TO_POINTER (block->piece));
-              bt_storage_read_block_async (self->storage, block->piece, 0,
-                                           bt_metainfo_get_piece_size (self->meta, block->piece),
-                                           self->cancellable, read_piece_cb, data);
-            }
-          return;
+          if (serve_one (self, peer) == SERVE_SENT)
+            progress = TRUE;
         }
-
-      cached->last_used_us = g_get_monotonic_time ();
-      bt_peer_send_piece (peer, block->piece, block->begin,
-                          (const guint8 *) g_bytes_get_data (cached->data, NULL) + block->begin,
-                          block->length);
-      self->uploaded += block->length;
-      g_free (g_queue_pop_head (&state->requests));
+      self->serve_cursor = first + 1;
+      if (self->upload_timer_id != 0)
+        break; /* out of tokens again; the timer comes back */
     }
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -1208,9 +1278,19 @@ bt_torrent_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->upload_timer_id, g_source_remove);
   if (self->peers != NULL)
-    for (guint i = 0; i < self->peers->len; i++)
-      bt_peer_close (g_ptr_array_index (self->peers, i), NULL);
+    {
+      /* The peers' closed notifications would arrive after we are gone. */
+      for (guint i = 0; i < self->peers->len; i++)
+        {
+          bt_peer_detach (g_ptr_array_index (self->peers, i));
+          bt_peer_close (g_ptr_array_index (self->peers, i), NULL);
+        }
+      if (self->config.budget != NULL)
+        self->config.budget->used -= MIN (self->config.budget->used, self->peers->len);
+      g_ptr_array_set_size (self->peers, 0);
+    }
   g_clear_object (&self->announcer);
 
   G_OBJECT_CLASS (bt_torrent_parent_class)->dispose (object);
@@ -1236,6 +1316,7 @@ bt_torrent_finalize (GObject *object)
   g_clear_pointer (&self->peer_states, g_hash_table_unref);
   g_clear_pointer (&self->banned_ids, g_hash_table_unref);
   g_clear_pointer (&self->choker, bt_choker_free);
+  g_clear_pointer (&self->upload_limit, bt_rate_limit_unref);
   g_clear_pointer (&self->read_cache, g_hash_table_unref);
   g_clear_pointer (&self->reading, g_hash_table_unref);
 
@@ -1352,6 +1433,8 @@ bt_torrent_new (BtMetainfo             *meta,
   self->picker = bt_picker_new (meta);
   self->have = bt_bitfield_new (bt_metainfo_get_n_pieces (meta));
   update_wanted_size (self);
+  self->upload_limit = bt_rate_limit_new (config->upload_rate, config->upload_parent);
+  self->config.upload_parent = NULL; /* held by our bucket from now on */
 
   if (bt_metainfo_get_n_tiers (meta) > 0)
     {
@@ -1420,6 +1503,7 @@ bt_torrent_stop_async (BtTorrent           *self,
   g_task_set_source_tag (task, bt_torrent_stop_async);
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->upload_timer_id, g_source_remove);
   for (guint i = 0; i < self->peers->len; i++)
     bt_peer_close (g_ptr_array_index (self->peers, i), NULL);
   if (self->state != BT_TORRENT_STATE_ERROR)
@@ -1502,6 +1586,18 @@ bt_torrent_accept_peer (BtTorrent         *self,
                                &peer_callbacks, self);
   add_peer (self, peer);
   bt_peer_start (peer);
+}
+
+/**
+ * bt_torrent_set_upload_limit:
+ * @bytes_per_second: 0 for no limit of its own (the session's still applies)
+ */
+void
+bt_torrent_set_upload_limit (BtTorrent *self,
+                             guint64    bytes_per_second)
+{
+  g_return_if_fail (BT_IS_TORRENT (self));
+  bt_rate_limit_set_rate (self->upload_limit, bytes_per_second, g_get_monotonic_time ());
 }
 
 /**

@@ -9,6 +9,7 @@
 #include "bt-bitfield.h"
 #include "bt-metainfo.h"
 #include "bt-picker.h"
+#include "bt-ratelimit.h"
 
 G_BEGIN_DECLS
 
@@ -52,6 +53,8 @@ void          bt_peer_budget_unref (BtPeerBudget *budget);
  * @budget: (nullable): the session's connection budget
  * @seed_ratio: stop seeding once uploaded / size reaches this; 0: never
  * @seed_idle_s: stop seeding after this long without uploading; 0: never
+ * @upload_rate: this torrent's upload limit in bytes/s; 0: none of its own
+ * @upload_parent: (nullable): the session's upload bucket, above ours
  */
 typedef struct
 {
@@ -63,6 +66,8 @@ typedef struct
   BtPeerBudget *budget;
   double       seed_ratio;
   guint        seed_idle_s;
+  guint64      upload_rate;
+  BtRateLimit *upload_parent;
 } BtTorrentConfig;
 
 BtTorrent      *bt_torrent_new                (BtMetainfo             *meta,
@@ -83,6 +88,8 @@ void            bt_torrent_accept_peer        (BtTorrent              *self,
                                                GSocketConnection      *connection,
                                                GBytes                 *received);
 
+void            bt_torrent_set_upload_limit   (BtTorrent              *self,
+                                               guint64                 bytes_per_second);
 void            bt_torrent_set_file_priority  (BtTorrent              *self,
                                                guint                   file,
                                                BtPriority              priority);
