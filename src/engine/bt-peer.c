@@ -412,9 +412,12 @@ connect_cb (GObject      *source,
       return;
     }
 
-  /* Requests are small and latency-bound: send them at once. */
+  /* Requests are small and latency-bound: send them at once. The client's
+   * time-out was for connecting: GIO would keep it on the socket and end
+   * a quiet but healthy connection; bt_peer_tick() handles idleness. */
   socket = g_socket_connection_get_socket (connection);
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  g_socket_set_timeout (socket, 0);
 
   self->connection = g_steal_pointer (&connection);
   self->input = g_io_stream_get_input_stream (G_IO_STREAM (self->connection));

@@ -359,6 +359,9 @@ files_created_cb (GObject      *source,
   if (!self->completed_announced && self->announcer != NULL)
     {
       self->completed_announced = TRUE;
+      /* Fresh figures: trackers count us as a seed by "left" = 0. */
+      bt_announcer_set_stats (self->announcer, self->uploaded, self->downloaded,
+                              bt_torrent_get_left (self));
       bt_announcer_complete (self->announcer);
     }
   g_signal_emit (self, signals[COMPLETED], 0);
@@ -1510,8 +1513,12 @@ bt_torrent_stop_async (BtTorrent           *self,
     set_state (self, BT_TORRENT_STATE_STOPPED);
 
   if (self->announcer != NULL)
-    bt_announcer_stop_async (self->announcer, cancellable, stop_announce_cb,
-                             g_steal_pointer (&task));
+    {
+      bt_announcer_set_stats (self->announcer, self->uploaded, self->downloaded,
+                              bt_torrent_get_left (self));
+      bt_announcer_stop_async (self->announcer, cancellable, stop_announce_cb,
+                               g_steal_pointer (&task));
+    }
   else
     g_task_return_boolean (task, TRUE);
 }
