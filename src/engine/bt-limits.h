@@ -97,6 +97,11 @@
 #define BT_PEER_INITIAL_PIPELINE 64
 #define BT_PEER_MAX_PIPELINE 250
 
+/* The request queue we advertise in the BEP 10 handshake ("reqq"); half of
+ * what bt-torrent accepts before refusing, so a peer that keeps to it is
+ * never refused. */
+#define BT_PEER_ADVERTISED_REQQ 1024
+
 /* A peer that alone sent this many pieces that failed their hash check is
  * banned for the rest of the session. Pieces with several contributors do
  * not count: the innocent would be punished with the guilty. */

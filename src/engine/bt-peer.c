@@ -9,6 +9,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 
+#include "bt-bencode.h"
 #include "bt-error.h"
 #include "bt-limits.h"
 #include "bt-peer.h"
@@ -75,6 +76,7 @@ G_DEFINE_FINAL_TYPE (BtPeer, bt_peer, G_TYPE_OBJECT)
 static void bt_peer_read_more (BtPeer *self);
 static void bt_peer_flush     (BtPeer *self);
 static void send_handshake    (BtPeer *self);
+static void send_extended_handshake (BtPeer *self);
 
 /* Auxiliary functions */
 
@@ -274,6 +276,8 @@ process_input (BtPeer *self)
           self->client_name = bt_wire_peer_id_to_client_name (handshake.peer_id);
           self->supports_fast = bt_wire_reserved_test (handshake.reserved, BT_WIRE_RESERVED_FAST);
           self->handshaked = TRUE;
+          if (bt_wire_reserved_test (handshake.reserved, BT_WIRE_RESERVED_EXTENSION))
+            send_extended_handshake (self);
           self->last_received_us = g_get_monotonic_time ();
           if (self->callbacks->handshake != NULL)
             self->callbacks->handshake (self, self->user_data);
@@ -379,6 +383,24 @@ bt_peer_flush (BtPeer *self)
                                    g_object_ref (self));
 }
 
+/* BEP 10's handshake, for what it tells about us even before we speak any
+ * extension: "reqq" bounds how many requests the peer keeps queued with
+ * us (Transmission otherwise pipelines thousands), "v" names us. */
+static void
+send_extended_handshake (BtPeer *self)
+{
+  g_autoptr(BtBencode) dict = bt_bencode_new_dict ();
+  g_autoptr(GBytes) payload = NULL;
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+
+  bt_bencode_dict_set (dict, "m", bt_bencode_new_dict ());
+  bt_bencode_dict_set (dict, "reqq", bt_bencode_new_integer (BT_PEER_ADVERTISED_REQQ));
+  bt_bencode_dict_set (dict, "v", bt_bencode_new_string ("bTorrent " PACKAGE_VERSION));
+  payload = bt_bencode_encode (dict);
+  bt_wire_write_extended (out, 0, g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
+  queue_bytes (self, out);
+}
+
 static void
 send_handshake (BtPeer *self)
 {
@@ -386,6 +408,7 @@ send_handshake (BtPeer *self)
   BtHandshake handshake = { { 0 } };
 
   bt_wire_reserved_set (handshake.reserved, BT_WIRE_RESERVED_FAST);
+  bt_wire_reserved_set (handshake.reserved, BT_WIRE_RESERVED_EXTENSION);
   memcpy (handshake.info_hash, self->info_hash, 20);
   memcpy (handshake.peer_id, self->our_peer_id, 20);
   bt_wire_write_handshake (out, &handshake);

@@ -688,6 +688,7 @@ serve_one (BtTorrent *self,
   bt_rate_limit_consume (self->upload_limit, cost, now);
   self->uploaded += block->length;
   g_free (g_queue_pop_head (&state->requests));
+  state->refused = 0; /* it is being served: refusals were our bottleneck */
   return SERVE_SENT;
 }
 
@@ -777,12 +778,20 @@ handle_request (BtTorrent       *self,
       bt_peer_send_reject (peer, message->index, message->begin, message->length);
       return;
     }
+  /* Over the cap a request is refused, not queued: a client that pipelines
+   * deeply (Transmission does) simply asks again. Only a peer that keeps
+   * asking far beyond the cap is flooding us and is dropped. */
   if (g_queue_get_length (&state->requests) >= BT_TORRENT_MAX_PEER_REQUESTS)
     {
-      g_autoptr(GError) error = g_error_new (BT_ERROR, BT_ERROR_WIRE_PROTOCOL,
-                                             "%s floods us with requests",
-                                             bt_peer_get_address_string (peer));
-      bt_peer_close (peer, error);
+      if (++state->refused > BT_TORRENT_MAX_PEER_REQUESTS / 2)
+        {
+          g_autoptr(GError) error = g_error_new (BT_ERROR, BT_ERROR_WIRE_PROTOCOL,
+                                                 "%s floods us with requests",
+                                                 bt_peer_get_address_string (peer));
+          bt_peer_close (peer, error);
+          return;
+        }
+      bt_peer_send_reject (peer, message->index, message->begin, message->length);
       return;
     }
 
