@@ -97,10 +97,12 @@
 #define BT_PEER_INITIAL_PIPELINE 64
 #define BT_PEER_MAX_PIPELINE 250
 
-/* The request queue we advertise in the BEP 10 handshake ("reqq"); half of
- * what bt-torrent accepts before refusing, so a peer that keeps to it is
- * never refused. */
-#define BT_PEER_ADVERTISED_REQQ 1024
+/* The request queue we advertise in the BEP 10 handshake ("reqq"), half
+ * of what bt-torrent accepts before refusing, so a peer that keeps to it is
+ * never refused. Transmission tops its requests up once a second to at
+ * most reqq, so reqq × 16 KiB per second bounds how fast it can download
+ * from us: 8192 allows 128 MiB/s. */
+#define BT_PEER_ADVERTISED_REQQ 8192
 
 /* A peer that alone sent this many pieces that failed their hash check is
  * banned for the rest of the session. Pieces with several contributors do
@@ -264,9 +266,11 @@
  * Transmission and libtorrent refuse larger requests too. */
 #define BT_TORRENT_MAX_REQUEST_LENGTH (16 * 1024)
 
-/* Requests one peer may have queued with us. Clients keep 250-500 in
- * flight; a peer far beyond that is flooding us and is dropped. */
-#define BT_TORRENT_MAX_PEER_REQUESTS 2048
+/* Requests one peer may have queued with us: twice the queue we advertise
+ * (BT_PEER_ADVERTISED_REQQ). Beyond it requests are refused, and a peer
+ * that goes on is flooding us and is dropped. A queued request costs ~40
+ * bytes. */
+#define BT_TORRENT_MAX_PEER_REQUESTS (2 * BT_PEER_ADVERTISED_REQQ)
 
 /* Bytes queued on one peer's socket before we stop feeding it: enough to
  * keep a fast link busy, small enough that a slow peer does not pin

@@ -36,7 +36,7 @@ struct _BtPeer
   GOutputStream          *output;
   GCancellable           *cancellable;
 
-  guint8                 *read_chunk;
+  gsize                   read_offset;  /* where the read in flight writes in inbuf */
   GByteArray             *inbuf;
   GByteArray             *pending;
   GByteArray             *writing;
@@ -333,7 +333,7 @@ read_cb (GObject      *source,
       return;
     }
 
-  g_byte_array_append (self->inbuf, self->read_chunk, n);
+  g_byte_array_set_size (self->inbuf, self->read_offset + n);
   process_input (self);
   if (!self->closed)
     bt_peer_read_more (self);
@@ -342,7 +342,11 @@ read_cb (GObject      *source,
 static void
 bt_peer_read_more (BtPeer *self)
 {
-  g_input_stream_read_async (self->input, self->read_chunk, BT_PEER_READ_CHUNK,
+  /* Read straight into the input buffer: no copy between the socket and
+   * the parser. Nothing else touches inbuf while the read is in flight. */
+  self->read_offset = self->inbuf->len;
+  g_byte_array_set_size (self->inbuf, self->read_offset + BT_PEER_READ_CHUNK);
+  g_input_stream_read_async (self->input, self->inbuf->data + self->read_offset, BT_PEER_READ_CHUNK,
                              G_PRIORITY_DEFAULT, self->cancellable, read_cb,
                              g_object_ref (self));
 }
@@ -463,7 +467,6 @@ bt_peer_finalize (GObject *object)
   g_clear_object (&self->client);
   g_clear_object (&self->connection);
   g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->read_chunk, g_free);
   g_clear_pointer (&self->inbuf, g_byte_array_unref);
   g_clear_pointer (&self->pending, g_byte_array_unref);
   g_clear_pointer (&self->writing, g_byte_array_unref);
@@ -592,12 +595,11 @@ void
 bt_peer_start (BtPeer *self)
 {
   g_return_if_fail (BT_IS_PEER (self));
-  g_return_if_fail (self->client == NULL && self->read_chunk == NULL);
+  g_return_if_fail (self->client == NULL && self->started_us == 0);
 
   self->started_us = g_get_monotonic_time ();
   self->last_received_us = self->started_us;
   self->last_tick_us = self->started_us;
-  self->read_chunk = g_malloc (BT_PEER_READ_CHUNK);
 
   if (self->incoming)
     {

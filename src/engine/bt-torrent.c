@@ -688,7 +688,10 @@ serve_one (BtTorrent *self,
   bt_rate_limit_consume (self->upload_limit, cost, now);
   self->uploaded += block->length;
   g_free (g_queue_pop_head (&state->requests));
-  state->refused = 0; /* it is being served: refusals were our bottleneck */
+  /* Caught up with the peer: past refusals were our bottleneck, not a
+   * flood. */
+  if (g_queue_is_empty (&state->requests))
+    state->refused = 0;
   return SERVE_SENT;
 }
 
