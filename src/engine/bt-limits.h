@@ -245,7 +245,7 @@
 
 /* At most ~5 progress reports a second: smooth in a progress bar, cheap
  * for a main loop that also runs a UI. */
-#define BT_VERIFY_PROGRESS_INTERVAL_USEC (1000 * 1000 / 5)
+#define BT_PROGRESS_INTERVAL_USEC (1000 * 1000 / 5)
 
 /* Uploading (bt-torrent). */
 

@@ -53,6 +53,7 @@
 #include "bt-error.h"
 #include "bt-limits.h"
 #include "bt-metainfo-create.h"
+#include "bt-progress.h"
 #include "bt-sha1.h"
 
 /* The reader asks the kernel for at most this much per read(), so a 16 MiB
@@ -68,7 +69,6 @@
 
 /* At most ~5 progress reports a second: smooth in a progress bar, and cheap
  * for a main loop that also runs a UI. */
-#define PROGRESS_INTERVAL_USEC (G_USEC_PER_SEC / 5)
 
 typedef struct
 {
@@ -77,26 +77,6 @@ typedef struct
   guint64  length;
 } CreateFile;
 
-typedef struct
-{
-  gatomicrefcount           ref_count;
-  GMainContext             *context;
-  BtMetainfoCreateProgress  func;
-  gpointer                  data;
-  GDestroyNotify            data_free;
-
-  GMutex                    mutex;
-  guint64                   done;
-  guint64                   total;
-  gint64                    last_report;
-} ProgressSink;
-
-typedef struct
-{
-  ProgressSink *sink;
-  guint64       done;
-  guint64       total;
-} ProgressReport;
 
 typedef struct
 {
@@ -109,154 +89,16 @@ typedef struct
 {
   guint8       *hashes;       /* n_pieces × BT_SHA1_LENGTH */
   GAsyncQueue  *free_buffers; /* of PieceBuffer */
-  ProgressSink *progress;     /* nullable */
+  BtProgress *progress;     /* nullable */
 } Hasher;
 
 typedef struct
 {
   GFile                   *source;
   BtMetainfoCreateOptions  options; /* a deep copy: the caller's may be gone */
-  ProgressSink            *progress; /* nullable */
+  BtProgress            *progress; /* nullable */
 } CreateJob;
 
-/* Progress reporting */
-
-static ProgressSink *
-progress_sink_new (GMainContext             *context,
-                   BtMetainfoCreateProgress  func,
-                   gpointer                  data,
-                   GDestroyNotify            data_free)
-{
-  ProgressSink *self = g_new0 (ProgressSink, 1);
-
-  g_atomic_ref_count_init (&self->ref_count);
-  self->context = g_main_context_ref (context);
-  self->func = func;
-  self->data = data;
-  self->data_free = data_free;
-  g_mutex_init (&self->mutex);
-  return self;
-}
-
-static ProgressSink *
-progress_sink_ref (ProgressSink *self)
-{
-  g_atomic_ref_count_inc (&self->ref_count);
-  return self;
-}
-
-static void
-progress_sink_unref (ProgressSink *self)
-{
-  if (!g_atomic_ref_count_dec (&self->ref_count))
-    return;
-
-  if (self->data_free != NULL)
-    self->data_free (self->data);
-  g_main_context_unref (self->context);
-  g_mutex_clear (&self->mutex);
-  g_free (self);
-}
-
-static gboolean
-progress_report_dispatch (gpointer user_data)
-{
-  ProgressReport *report = user_data;
-
-  if (report->sink->func != NULL)
-    report->sink->func (report->done, report->total, report->sink->data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-progress_report_free (gpointer user_data)
-{
-  ProgressReport *report = user_data;
-
-  progress_sink_unref (report->sink);
-  g_free (report);
-}
-
-/* An idle source attached to the caller's context, never
- * g_main_context_invoke(): that calls the function right away on the
- * current thread when it can acquire the context, which a worker thread can
- * for the global default context while the main loop is between iterations.
- * Sources of one priority dispatch in the order they were attached, so
- * reports arrive in order. Called with the sink's mutex held, or once no
- * other thread touches the sink. */
-static void
-progress_sink_post (ProgressSink *self,
-                    guint64       done,
-                    guint64       total)
-{
-  g_autoptr(GSource) source = g_idle_source_new ();
-  ProgressReport *report = g_new0 (ProgressReport, 1);
-
-  report->sink = progress_sink_ref (self);
-  report->done = done;
-  report->total = total;
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, progress_report_dispatch, report, progress_report_free);
-  g_source_set_name (source, "[bt-create] progress");
-  g_source_attach (source, self->context);
-}
-
-static void
-progress_sink_start (ProgressSink *self,
-                     guint64       total)
-{
-  g_mutex_lock (&self->mutex);
-  self->done = 0;
-  self->total = total;
-  g_mutex_unlock (&self->mutex);
-}
-
-static void
-progress_sink_add (ProgressSink *self,
-                   guint64       bytes)
-{
-  gint64 now = g_get_monotonic_time ();
-
-  g_mutex_lock (&self->mutex);
-  self->done += bytes;
-  if (self->func != NULL
-      && (self->last_report == 0 || now - self->last_report >= PROGRESS_INTERVAL_USEC))
-    {
-      self->last_report = now;
-      progress_sink_post (self, self->done, self->total);
-    }
-  g_mutex_unlock (&self->mutex);
-}
-
-static void
-progress_sink_finish (ProgressSink *self)
-{
-  g_mutex_lock (&self->mutex);
-  if (self->func != NULL)
-    progress_sink_post (self, self->total, self->total);
-  g_mutex_unlock (&self->mutex);
-}
-
-static gboolean
-progress_sink_release_cb (gpointer user_data)
-{
-  return G_SOURCE_REMOVE;
-}
-
-/* The job's reference is dropped wherever GTask frees its data, often a
- * worker thread; releasing it through the caller's context means
- * progress_data_free runs there, after every report queued before it. */
-static void
-progress_sink_release (ProgressSink *self)
-{
-  g_autoptr(GSource) source = g_idle_source_new ();
-
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, progress_sink_release_cb, self,
-                         (GDestroyNotify) progress_sink_unref);
-  g_source_set_name (source, "[bt-create] release progress");
-  g_source_attach (source, self->context);
-}
 
 /* Options */
 
@@ -314,7 +156,7 @@ create_job_free (gpointer data)
 
   g_clear_object (&job->source);
   options_clear (&job->options);
-  g_clear_pointer (&job->progress, progress_sink_release);
+  g_clear_pointer (&job->progress, bt_progress_release);
   g_free (job);
 }
 
@@ -761,7 +603,7 @@ hash_piece_cb (gpointer data,
    * after every buffer came back through the (locked) queue. */
   bt_sha1 (buffer->data, buffer->length, hasher->hashes + (gsize) buffer->index * BT_SHA1_LENGTH);
   if (hasher->progress != NULL)
-    progress_sink_add (hasher->progress, buffer->length);
+    bt_progress_add (hasher->progress, buffer->length);
   g_async_queue_push (hasher->free_buffers, buffer);
 }
 
@@ -907,7 +749,7 @@ static guint8 *
 hash_files (GPtrArray     *files,
             gsize          piece_length,
             guint32        n_pieces,
-            ProgressSink  *progress,
+            BtProgress  *progress,
             GCancellable  *cancellable,
             GError       **error)
 {
@@ -1077,7 +919,7 @@ build_torrent (const BtMetainfoCreateOptions *options,
 static GBytes *
 create_run (GFile                          *source,
             const BtMetainfoCreateOptions  *options,
-            ProgressSink                   *progress,
+            BtProgress                   *progress,
             GCancellable                   *cancellable,
             GError                        **error)
 {
@@ -1116,7 +958,7 @@ create_run (GFile                          *source,
     }
 
   if (progress != NULL)
-    progress_sink_start (progress, total);
+    bt_progress_start (progress, total);
 
   hashes = hash_files (files, piece_length, n_pieces, progress, cancellable, error);
   if (hashes == NULL)
@@ -1133,7 +975,7 @@ create_run (GFile                          *source,
     }
 
   if (progress != NULL)
-    progress_sink_finish (progress);
+    bt_progress_finish (progress);
 
   return g_steal_pointer (&bytes);
 }
@@ -1223,7 +1065,7 @@ bt_metainfo_create_async (GFile                          *source,
   if (progress != NULL || progress_data_free != NULL)
     {
       context = g_main_context_ref_thread_default ();
-      job->progress = progress_sink_new (context, progress, progress_data, progress_data_free);
+      job->progress = bt_progress_new (context, progress, progress_data, progress_data_free);
     }
 
   task = g_task_new (NULL, cancellable, callback, user_data);

@@ -43,6 +43,7 @@
 #include "bt-error.h"
 #include "bt-limits.h"
 #include "bt-sha1.h"
+#include "bt-progress.h"
 #include "bt-verify.h"
 
 /* Structures */
@@ -58,27 +59,6 @@ struct _BtVerifyResult
   BtVerifyFileStats  *files;
 };
 
-typedef struct
-{
-  gatomicrefcount   ref_count;
-  GMainContext     *context;
-  BtVerifyProgress  func;
-  gpointer          data;
-  GDestroyNotify    data_free;
-
-  GMutex            mutex;
-  guint64           done;
-  guint64           total;
-  gint64            last_report;
-} ProgressSink;
-
-typedef struct
-{
-  ProgressSink *sink;
-  guint64       done;
-  guint64       total;
-} ProgressReport;
-
 /* One recheck, shared by its worker threads. The last worker to finish
  * returns the task. */
 typedef struct
@@ -86,7 +66,7 @@ typedef struct
   BtStorage    *storage;
   BtMetainfo   *meta;
   GCancellable *cancellable; /* nullable */
-  ProgressSink *progress;    /* nullable */
+  BtProgress   *progress;    /* nullable */
   guint32       n_pieces;
   guint8       *states;
 
@@ -99,133 +79,6 @@ typedef struct
 
 G_DEFINE_BOXED_TYPE (BtVerifyResult, bt_verify_result, bt_verify_result_ref,
                      bt_verify_result_unref)
-
-/* Progress reporting */
-
-static ProgressSink *
-progress_sink_new (GMainContext     *context,
-                   BtVerifyProgress  func,
-                   gpointer          data,
-                   GDestroyNotify    data_free,
-                   guint64           total)
-{
-  ProgressSink *self = g_new0 (ProgressSink, 1);
-
-  g_atomic_ref_count_init (&self->ref_count);
-  self->context = g_main_context_ref (context);
-  self->func = func;
-  self->data = data;
-  self->data_free = data_free;
-  self->total = total;
-  g_mutex_init (&self->mutex);
-  return self;
-}
-
-static ProgressSink *
-progress_sink_ref (ProgressSink *self)
-{
-  g_atomic_ref_count_inc (&self->ref_count);
-  return self;
-}
-
-static void
-progress_sink_unref (ProgressSink *self)
-{
-  if (!g_atomic_ref_count_dec (&self->ref_count))
-    return;
-
-  if (self->data_free != NULL)
-    self->data_free (self->data);
-  g_main_context_unref (self->context);
-  g_mutex_clear (&self->mutex);
-  g_free (self);
-}
-
-static gboolean
-progress_report_dispatch (gpointer user_data)
-{
-  ProgressReport *report = user_data;
-
-  if (report->sink->func != NULL)
-    report->sink->func (report->done, report->total, report->sink->data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-progress_report_free (gpointer user_data)
-{
-  ProgressReport *report = user_data;
-
-  progress_sink_unref (report->sink);
-  g_free (report);
-}
-
-/* An idle source on the caller's context rather than
- * g_main_context_invoke(), which would run the callback right here on a
- * worker when that worker can acquire the context. Sources of one
- * priority dispatch in the order they are attached, so reports arrive in
- * order and before the task's result. Called with the mutex held. */
-static void
-progress_sink_post (ProgressSink *self,
-                    guint64       done)
-{
-  g_autoptr(GSource) source = g_idle_source_new ();
-  ProgressReport *report = g_new0 (ProgressReport, 1);
-
-  report->sink = progress_sink_ref (self);
-  report->done = done;
-  report->total = self->total;
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, progress_report_dispatch, report, progress_report_free);
-  g_source_set_static_name (source, "[bt-verify] progress");
-  g_source_attach (source, self->context);
-}
-
-static void
-progress_sink_add (ProgressSink *self,
-                   guint64       bytes)
-{
-  gint64 now = g_get_monotonic_time ();
-
-  g_mutex_lock (&self->mutex);
-  self->done += bytes;
-  if (self->done < self->total
-      && (self->last_report == 0
-          || now - self->last_report >= BT_VERIFY_PROGRESS_INTERVAL_USEC))
-    {
-      self->last_report = now;
-      progress_sink_post (self, self->done);
-    }
-  g_mutex_unlock (&self->mutex);
-}
-
-static void
-progress_sink_finish (ProgressSink *self)
-{
-  g_mutex_lock (&self->mutex);
-  progress_sink_post (self, self->total);
-  g_mutex_unlock (&self->mutex);
-}
-
-static gboolean
-progress_sink_release_cb (gpointer user_data)
-{
-  return G_SOURCE_REMOVE;
-}
-
-/* The last reference may go on a worker; dropping it through the caller's
- * context makes progress_data_free run there, after every report. */
-static void
-progress_sink_release (ProgressSink *self)
-{
-  g_autoptr(GSource) source = g_idle_source_new ();
-
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, progress_sink_release_cb, self,
-                         (GDestroyNotify) progress_sink_unref);
-  g_source_set_static_name (source, "[bt-verify] release progress");
-  g_source_attach (source, self->context);
-}
 
 /* Results */
 
@@ -307,7 +160,7 @@ check_job_free (CheckJob *job)
   g_clear_object (&job->storage);
   g_clear_object (&job->meta);
   g_clear_object (&job->cancellable);
-  g_clear_pointer (&job->progress, progress_sink_release);
+  g_clear_pointer (&job->progress, bt_progress_release);
   g_clear_pointer (&job->states, g_free);
   g_clear_error (&job->error);
   g_mutex_clear (&job->error_lock);
@@ -393,7 +246,7 @@ check_job_complete (GTask *task)
 
   if (job->error != NULL || g_cancellable_is_cancelled (job->cancellable))
     {
-      g_clear_pointer (&job->progress, progress_sink_release);
+      g_clear_pointer (&job->progress, bt_progress_release);
       if (job->error != NULL)
         g_task_return_error (task, g_steal_pointer (&job->error));
       else
@@ -404,10 +257,10 @@ check_job_complete (GTask *task)
       BtVerifyResult *result = result_new (job);
 
       if (job->progress != NULL)
-        progress_sink_finish (job->progress);
+        bt_progress_finish (job->progress);
       /* Before the result, so progress_data_free has run when the
        * callback does. */
-      g_clear_pointer (&job->progress, progress_sink_release);
+      g_clear_pointer (&job->progress, bt_progress_release);
       g_task_return_pointer (task, result, (GDestroyNotify) bt_verify_result_unref);
     }
 }
@@ -435,7 +288,7 @@ check_worker (gpointer data)
        * reads them all after the atomic decrement below. */
       job->states[piece] = (guint8) state;
       if (job->progress != NULL)
-        progress_sink_add (job->progress, bt_metainfo_get_piece_size (job->meta, piece));
+        bt_progress_add (job->progress, bt_metainfo_get_piece_size (job->meta, piece));
     }
 
   if (g_atomic_int_dec_and_test (&job->n_running))
@@ -520,8 +373,10 @@ bt_verify_check_async (BtStorage           *storage,
   g_mutex_init (&job->error_lock);
   context = g_main_context_ref_thread_default ();
   if (progress != NULL)
-    job->progress = progress_sink_new (context, progress, progress_data, progress_data_free,
-                                       bt_metainfo_get_total_size (job->meta));
+    {
+      job->progress = bt_progress_new (context, progress, progress_data, progress_data_free);
+      bt_progress_start (job->progress, bt_metainfo_get_total_size (job->meta));
+    }
   else if (progress_data_free != NULL)
     progress_data_free (progress_data);
   g_task_set_task_data (task, job, (GDestroyNotify) check_job_free);
