@@ -18,7 +18,6 @@
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "bt-bencode.h"
@@ -93,12 +92,6 @@ cli_result_clear (CliResult *result)
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliResult, cli_result_clear)
-
-typedef struct
-{
-  gboolean      done;
-  GCancellable *cancellable;
-} WaitData;
 
 /* Auxiliary functions: payloads and torrents */
 
@@ -230,81 +223,12 @@ wait_tracker_seeders (Fixture *fixture,
 
 /* Auxiliary functions: our client */
 
-static void
-child_setup_cb (gpointer user_data)
-{
-  pid_t parent = GPOINTER_TO_INT (user_data);
-
-  /* Only async-signal-safe calls here, between fork and exec. The kernel
-   * kills our client when the test program dies, so an assertion that
-   * aborts the test leaves no download behind. */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid () != parent)
-    _exit (127);
-}
-
-static void
-wait_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  WaitData *data = user_data;
-
-  /* Exited or cancelled by the timeout: either way the wait is over. */
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  data->done = TRUE;
-}
-
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  WaitData *data = user_data;
-
-  g_cancellable_cancel (data->cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-/* Waits up to @timeout_ms for @process to exit, on a private main context
- * (nothing else in this program needs a loop); returns whether it has. */
-static gboolean
-wait_for_exit (GSubprocess *process,
-               guint        timeout_ms)
-{
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(GSource) timeout = g_timeout_source_new (timeout_ms);
-  WaitData data = { FALSE, cancellable };
-
-  if (g_subprocess_get_identifier (process) == NULL)
-    return TRUE;
-
-  g_main_context_push_thread_default (context);
-  g_subprocess_wait_async (process, cancellable, wait_cb, &data);
-  g_source_set_callback (timeout, timeout_cb, &data, NULL);
-  g_source_attach (timeout, context);
-  /* The callback runs even when cancelled, and @data is on this stack. */
-  while (!data.done)
-    g_main_context_iteration (context, TRUE);
-  g_source_destroy (timeout);
-  g_main_context_pop_thread_default (context);
-
-  return g_subprocess_get_identifier (process) == NULL;
-}
 
 /* SIGTERM, then SIGKILL after a grace period, to our client only. */
 static void
 stop_cli (GSubprocess *process)
 {
-  if (process == NULL || wait_for_exit (process, 0))
-    return;
-  g_subprocess_send_signal (process, SIGTERM);
-  if (wait_for_exit (process, CLI_STOP_GRACE_MS))
-    return;
-  g_test_message ("btorrent-cli did not stop within %u ms of SIGTERM: killing it",
-                  CLI_STOP_GRACE_MS);
-  g_subprocess_force_exit (process);
-  if (!wait_for_exit (process, CLI_STOP_GRACE_MS))
-    g_error ("btorrent-cli (pid %s) survived SIGKILL", g_subprocess_get_identifier (process));
+  bt_test_stop_process (process, "btorrent-cli", CLI_STOP_GRACE_MS);
 }
 
 static char *
@@ -354,8 +278,7 @@ run_download (Fixture            *fixture,
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
   g_subprocess_launcher_set_stdout_file_path (launcher, out_path);
   g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup_cb,
-                                         GINT_TO_POINTER (getpid ()), NULL);
+  bt_test_launcher_tie_to_parent (launcher);
   for (guint i = 0; env != NULL && env[i] != NULL; i += 2)
     g_subprocess_launcher_setenv (launcher, env[i], env[i + 1], TRUE);
 
@@ -369,7 +292,7 @@ run_download (Fixture            *fixture,
   fixture->cli = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
 
-  exited = wait_for_exit (fixture->cli, DOWNLOAD_TIMEOUT_S * 1000);
+  exited = bt_test_wait_for_exit (fixture->cli, DOWNLOAD_TIMEOUT_S * 1000);
   result->seconds = (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC;
   if (!exited)
     stop_cli (fixture->cli);

@@ -24,7 +24,6 @@
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "bt-bencode.h"
@@ -118,12 +117,6 @@ typedef struct
   guint64 uploaded;
   guint64 downloaded;
 } CliTotals;
-
-typedef struct
-{
-  gboolean      done;
-  GCancellable *cancellable;
-} WaitData;
 
 /* Auxiliary functions: payloads and torrents */
 
@@ -332,74 +325,6 @@ wait_tracker (Fixture *fixture,
 
 /* Auxiliary functions: our client */
 
-static void
-child_setup_cb (gpointer user_data)
-{
-  pid_t parent = GPOINTER_TO_INT (user_data);
-
-  /* Only async-signal-safe calls here, between fork and exec. The kernel
-   * kills our client when the test program dies, so an assertion that
-   * aborts the test leaves no seeder behind. */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid () != parent)
-    _exit (127);
-}
-
-static void
-wait_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  WaitData *data = user_data;
-
-  /* Exited or cancelled by the timeout: either way the wait is over. */
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  data->done = TRUE;
-}
-
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  WaitData *data = user_data;
-
-  g_cancellable_cancel (data->cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-/* Waits up to @timeout_ms for @process to exit, on a private main context
- * (nothing else in this thread needs a loop); returns whether it has. */
-static gboolean
-wait_for_exit (GSubprocess *process,
-               guint        timeout_ms)
-{
-  g_autoptr(GMainContext) context = NULL;
-  g_autoptr(GCancellable) cancellable = NULL;
-  g_autoptr(GSource) timeout = NULL;
-  WaitData data = { FALSE, NULL };
-
-  /* GSubprocess notices an exit on GLib's worker thread, so this is
-   * up to date without a loop. */
-  if (g_subprocess_get_identifier (process) == NULL)
-    return TRUE;
-  if (timeout_ms == 0)
-    return FALSE;
-
-  context = g_main_context_new ();
-  cancellable = g_cancellable_new ();
-  timeout = g_timeout_source_new (timeout_ms);
-  data.cancellable = cancellable;
-  g_main_context_push_thread_default (context);
-  g_subprocess_wait_async (process, cancellable, wait_cb, &data);
-  g_source_set_callback (timeout, timeout_cb, &data, NULL);
-  g_source_attach (timeout, context);
-  /* The callback runs even when cancelled, and @data is on this stack. */
-  while (!data.done)
-    g_main_context_iteration (context, TRUE);
-  g_source_destroy (timeout);
-  g_main_context_pop_thread_default (context);
-
-  return g_subprocess_get_identifier (process) == NULL;
-}
 
 static char *
 cli_get_out (Cli *cli)
@@ -461,8 +386,7 @@ cli_start (Fixture            *fixture,
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
   g_subprocess_launcher_set_stdout_file_path (launcher, cli->out_path);
   g_subprocess_launcher_set_stderr_file_path (launcher, cli->err_path);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup_cb,
-                                         GINT_TO_POINTER (getpid ()), NULL);
+  bt_test_launcher_tie_to_parent (launcher);
   cli->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
                                                &error);
   g_assert_no_error (error);
@@ -510,18 +434,11 @@ cli_wait_output (Cli        *cli,
 static gboolean
 cli_stop (Cli *cli)
 {
-  if (wait_for_exit (cli->process, 0))
-    return TRUE;
-  g_subprocess_send_signal (cli->process, SIGTERM);
-  if (wait_for_exit (cli->process, CLI_STOP_GRACE_MS))
-    return TRUE;
-  g_test_message ("%s did not stop within %u ms of SIGTERM: killing it", cli->name,
-                  CLI_STOP_GRACE_MS);
-  cli_dump (cli);
-  g_subprocess_force_exit (cli->process);
-  if (!wait_for_exit (cli->process, CLI_STOP_GRACE_MS))
-    g_error ("btorrent-cli (pid %s) survived SIGKILL", g_subprocess_get_identifier (cli->process));
-  return FALSE;
+  gboolean clean = bt_test_stop_process (cli->process, cli->name, CLI_STOP_GRACE_MS);
+
+  if (!clean)
+    cli_dump (cli);
+  return clean;
 }
 
 /* Stops a seeding @cli and asserts that it exits 0, as it does when it

@@ -4,6 +4,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -145,4 +148,99 @@ bt_test_source_path (const char *first_element,
   va_end (args);
   g_ptr_array_add (parts, NULL);
   return g_build_filenamev ((char **) parts->pdata);
+}
+
+static void
+child_setup_cb (gpointer user_data)
+{
+  pid_t parent = GPOINTER_TO_INT (user_data);
+
+  /* Only async-signal-safe calls here, between fork and exec. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid () != parent)
+    _exit (127);
+}
+
+void
+bt_test_launcher_tie_to_parent (GSubprocessLauncher *launcher)
+{
+  g_subprocess_launcher_set_child_setup (launcher, child_setup_cb,
+                                         GINT_TO_POINTER (getpid ()), NULL);
+}
+
+typedef struct
+{
+  gboolean      done;
+  GCancellable *cancellable;
+} WaitData;
+
+static void
+wait_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  WaitData *data = user_data;
+
+  /* Exited or cancelled by the timeout: either way the wait is over. */
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  data->done = TRUE;
+}
+
+static gboolean
+wait_timeout_cb (gpointer user_data)
+{
+  WaitData *data = user_data;
+
+  g_cancellable_cancel (data->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+bt_test_wait_for_exit (GSubprocess *process,
+                       guint        timeout_ms)
+{
+  g_autoptr(GMainContext) context = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
+  g_autoptr(GSource) timeout = NULL;
+  WaitData data = { FALSE, NULL };
+
+  /* GSubprocess notices an exit on GLib's worker thread, so this is up to
+   * date without a loop. */
+  if (g_subprocess_get_identifier (process) == NULL)
+    return TRUE;
+  if (timeout_ms == 0)
+    return FALSE;
+
+  context = g_main_context_new ();
+  cancellable = g_cancellable_new ();
+  timeout = g_timeout_source_new (timeout_ms);
+  data.cancellable = cancellable;
+  g_main_context_push_thread_default (context);
+  g_subprocess_wait_async (process, cancellable, wait_cb, &data);
+  g_source_set_callback (timeout, wait_timeout_cb, &data, NULL);
+  g_source_attach (timeout, context);
+  /* The callback runs even when cancelled, and @data is on this stack. */
+  while (!data.done)
+    g_main_context_iteration (context, TRUE);
+  g_source_destroy (timeout);
+  g_main_context_pop_thread_default (context);
+
+  return g_subprocess_get_identifier (process) == NULL;
+}
+
+gboolean
+bt_test_stop_process (GSubprocess *process,
+                      const char  *name,
+                      guint        grace_ms)
+{
+  if (process == NULL || bt_test_wait_for_exit (process, 0))
+    return TRUE;
+  g_subprocess_send_signal (process, SIGTERM);
+  if (bt_test_wait_for_exit (process, grace_ms))
+    return TRUE;
+  g_test_message ("%s did not stop within %u ms of SIGTERM: killing it", name, grace_ms);
+  g_subprocess_force_exit (process);
+  if (!bt_test_wait_for_exit (process, grace_ms))
+    g_error ("%s (pid %s) survived SIGKILL", name, g_subprocess_get_identifier (process));
+  return FALSE;
 }

@@ -38,6 +38,21 @@ int       bt_test_spawn_sync        (const char * const *argv,
                                      char              **out_stdout,
                                      char              **out_stderr);
 
+/* Makes every process @launcher spawns die with the test program, so an
+ * assertion that aborts a test leaves no client running. */
+void      bt_test_launcher_tie_to_parent (GSubprocessLauncher *launcher);
+
+/* Waits up to @timeout_ms (0: not at all) for @process to exit, on a private
+ * main context; returns whether it has. */
+gboolean  bt_test_wait_for_exit     (GSubprocess *process,
+                                     guint        timeout_ms);
+
+/* SIGTERM, then SIGKILL after @grace_ms; aborts if even that fails.
+ * Returns whether @process exited on its own (already, or on SIGTERM). */
+gboolean  bt_test_stop_process      (GSubprocess *process,
+                                     const char  *name,
+                                     guint        grace_ms);
+
 /* The path of a file in the source tree's tests/ folder, for fixtures. */
 char     *bt_test_source_path       (const char  *first_element,
                                      ...) G_GNUC_NULL_TERMINATED;
