@@ -16,14 +16,35 @@ G_BEGIN_DECLS
 #define BT_TYPE_TORRENT (bt_torrent_get_type ())
 G_DECLARE_FINAL_TYPE (BtTorrent, bt_torrent, BT, TORRENT, GObject)
 
+/**
+ * BtTorrentState:
+ * @BT_TORRENT_STATE_STOPPED: not running: paused by the person, or not
+ *   started yet
+ * @BT_TORRENT_STATE_QUEUED: waiting for a free download or seed slot of
+ *   the session's queue
+ * @BT_TORRENT_STATE_FETCHING_METADATA: added from a magnet link; getting
+ *   the info dictionary from peers (BEP 9)
+ * @BT_TORRENT_STATE_CHECKING: hashing what is on disk
+ * @BT_TORRENT_STATE_DOWNLOADING: fetching wanted pieces
+ * @BT_TORRENT_STATE_SEEDING: every wanted piece is here; uploading
+ * @BT_TORRENT_STATE_ERROR: stopped by a fault, see
+ *   bt_torrent_get_error_message()
+ */
 typedef enum
 {
   BT_TORRENT_STATE_STOPPED,
+  BT_TORRENT_STATE_QUEUED,
+  BT_TORRENT_STATE_FETCHING_METADATA,
   BT_TORRENT_STATE_CHECKING,
   BT_TORRENT_STATE_DOWNLOADING,
   BT_TORRENT_STATE_SEEDING,
   BT_TORRENT_STATE_ERROR,
 } BtTorrentState;
+
+#define BT_TYPE_TORRENT_STATE (bt_torrent_state_get_type ())
+GType bt_torrent_state_get_type (void) G_GNUC_CONST;
+#define BT_TYPE_PRIORITY (bt_priority_get_type ())
+GType bt_priority_get_type (void) G_GNUC_CONST;
 
 /**
  * BtPeerBudget:
@@ -55,6 +76,9 @@ void          bt_peer_budget_unref (BtPeerBudget *budget);
  * @seed_idle_s: stop seeding after this long without uploading; 0: never
  * @upload_rate: this torrent's upload limit in bytes/s; 0: none of its own
  * @upload_parent: (nullable): the session's upload bucket, above ours
+ * @download_rate: this torrent's download limit in bytes/s; 0: none of
+ *   its own
+ * @download_parent: (nullable): the session's download bucket, above ours
  */
 typedef struct
 {
@@ -68,6 +92,8 @@ typedef struct
   guint        seed_idle_s;
   guint64      upload_rate;
   BtRateLimit *upload_parent;
+  guint64      download_rate;
+  BtRateLimit *download_parent;
 } BtTorrentConfig;
 
 BtTorrent      *bt_torrent_new                (BtMetainfo             *meta,
@@ -90,6 +116,41 @@ void            bt_torrent_accept_peer        (BtTorrent              *self,
 
 void            bt_torrent_set_upload_limit   (BtTorrent              *self,
                                                guint64                 bytes_per_second);
+void            bt_torrent_set_download_limit (BtTorrent              *self,
+                                               guint64                 bytes_per_second);
+void            bt_torrent_set_seed_goals     (BtTorrent              *self,
+                                               double                  ratio,
+                                               guint                   idle_s);
+void            bt_torrent_set_max_peers      (BtTorrent              *self,
+                                               guint                   max_peers);
+
+/* Session bookkeeping: what a resume file restores and the queue. */
+void            bt_torrent_restore            (BtTorrent              *self,
+                                               const BtBitfield       *have,
+                                               guint64                 uploaded,
+                                               guint64                 downloaded,
+                                               gint64                  added_time,
+                                               gint64                  completed_time);
+void            bt_torrent_set_queued         (BtTorrent              *self,
+                                               gboolean                queued);
+void            bt_torrent_set_queue_position (BtTorrent              *self,
+                                               guint                   position);
+guint           bt_torrent_get_queue_position (BtTorrent              *self);
+void            bt_torrent_fail               (BtTorrent              *self,
+                                               const GError           *error);
+
+const char     *bt_torrent_get_name           (BtTorrent              *self);
+const char     *bt_torrent_get_info_hash_hex  (BtTorrent              *self);
+const char     *bt_torrent_get_save_path      (BtTorrent              *self);
+guint64         bt_torrent_get_total_size     (BtTorrent              *self);
+guint64         bt_torrent_get_wanted_size    (BtTorrent              *self);
+gint64          bt_torrent_get_eta            (BtTorrent              *self);
+double          bt_torrent_get_ratio          (BtTorrent              *self);
+gint64          bt_torrent_get_added_time     (BtTorrent              *self);
+gint64          bt_torrent_get_completed_time (BtTorrent              *self);
+BtBitfield     *bt_torrent_dup_pieces_in_progress (BtTorrent          *self);
+GListModel     *bt_torrent_get_files          (BtTorrent              *self);
+GListModel     *bt_torrent_get_peers          (BtTorrent              *self);
 void            bt_torrent_set_file_priority  (BtTorrent              *self,
                                                guint                   file,
                                                BtPriority              priority);
