@@ -47,6 +47,8 @@ typedef enum
   BT_ERROR_STORAGE_UNSAFE,      /* a path would leave the download folder */
   BT_ERROR_NO_SPACE,            /* the disk is full */
   BT_ERROR_CANCELLED,
+  BT_ERROR_MAGNET_INVALID,      /* a magnet link we cannot read */
+  BT_ERROR_KRPC_INVALID,        /* a DHT (KRPC) message we cannot read */
 } BtError;
 
 GQuark bt_error_quark (void);
