@@ -328,3 +328,101 @@
  * share of the upload; past this the shares are too thin for any peer to
  * finish a piece quickly, and a bound keeps slots + 1 from overflowing. */
 #define BT_CHOKER_MAX_SLOTS 256
+
+/* Magnet links (bt-magnet). */
+
+/* The longest magnet link read. Links with a few dozen trackers are a few
+ * KiB; browsers and desktops cap URLs around 64 KiB anyway. */
+#define BT_MAGNET_MAX_LENGTH (64 * 1024)
+
+/* Trackers, web seeds and peers one link may list: generous for real
+ * links, a bound on what a hostile one makes us contact. */
+#define BT_MAGNET_MAX_TRACKERS 200
+#define BT_MAGNET_MAX_WEB_SEEDS 100
+#define BT_MAGNET_MAX_PEERS 200
+
+/* Bytes of display name (dn) kept; names are shown, not used as paths. */
+#define BT_MAGNET_MAX_NAME 4096
+
+/* Mainline DHT (bt-krpc, bt-dht, bt-dht-table). */
+
+/* The largest KRPC datagram read or sent. Mainline messages are built to
+ * fit an Ethernet frame; a bigger one is not from a DHT node. */
+#define BT_DHT_MAX_PACKET 1500
+
+/* Bencode bounds for one KRPC message: it nests 3 deep (dict > dict >
+ * list of values) and holds at most a few hundred values. */
+#define BT_KRPC_MAX_DEPTH 4
+#define BT_KRPC_MAX_ELEMENTS 512
+
+/* Transaction ids and tokens are opaque strings: 2-8 bytes in every
+ * implementation we know, 20 in some; more is junk. */
+#define BT_KRPC_MAX_TRANSACTION_ID 32
+#define BT_KRPC_MAX_TOKEN 64
+
+/* Nodes and peers kept from one reply. A node returns K = 8 nodes; a
+ * 1500-byte packet holds at most ~180 compact peers. */
+#define BT_KRPC_MAX_NODES 16
+#define BT_KRPC_MAX_VALUES 200
+
+/* Bytes of an error message kept, for logs only. */
+#define BT_KRPC_MAX_ERROR_MESSAGE 128
+
+/* BEP 5: K nodes per bucket, 160 buckets (one per bit of distance), so the
+ * routing table never holds more than 1280 nodes. Each bucket also keeps
+ * up to K candidates to replace nodes that go bad. */
+#define BT_DHT_K 8
+
+/* BEP 5: a node is good if it answered us within 15 minutes; a bucket
+ * nobody touched for 15 minutes is refreshed with a lookup. */
+#define BT_DHT_NODE_GOOD_S (15 * 60)
+#define BT_DHT_BUCKET_REFRESH_S (15 * 60)
+
+/* A node that missed this many queries in a row is bad and replaced. */
+#define BT_DHT_NODE_MAX_FAILURES 2
+
+/* Seconds a query waits for its answer. Most nodes answer within a
+ * second; waiting longer only slows lookups, which query others anyway. */
+#define BT_DHT_QUERY_TIMEOUT_MS 2000
+
+/* Lookups: alpha = 3 queries in flight (BEP 5, Kademlia), the closest
+ * candidates kept, and a bound on the queries one lookup may send, so a
+ * network feeding us fresh far-away nodes cannot keep it going. */
+#define BT_DHT_LOOKUP_ALPHA 3
+#define BT_DHT_LOOKUP_MAX_CANDIDATES 64
+#define BT_DHT_LOOKUP_MAX_QUERIES 100
+
+/* Lookups running at once (torrents announce on their own schedules; a
+ * burst of many is queued). */
+#define BT_DHT_MAX_LOOKUPS 32
+
+/* The maintenance timer: the only timer that runs while the DHT is idle. */
+#define BT_DHT_MAINTENANCE_INTERVAL_S 60
+
+/* Tokens (BEP 5) come from a secret that changes this often; the previous
+ * secret is accepted too, so a token is good for 5 to 10 minutes. */
+#define BT_DHT_TOKEN_ROTATION_S (5 * 60)
+
+/* Announced peers: kept this long (announcers re-announce every 15-30
+ * minutes), at most this many per info-hash and info-hashes in all, and
+ * at most this many returned in one get_peers reply (8 bytes each). */
+#define BT_DHT_PEER_EXPIRY_S (45 * 60)
+#define BT_DHT_MAX_PEERS_PER_HASH 200
+#define BT_DHT_MAX_STORED_HASHES 2000
+#define BT_DHT_MAX_VALUES_PER_REPLY 50
+
+/* Incoming queries answered per second from one IP address and in all,
+ * with bursts of twice that. A busy real node sends us a few a second;
+ * the global bound caps the upload a flood can cost us at ~150 KiB/s. */
+#define BT_DHT_QUERIES_PER_IP_PER_S 10
+#define BT_DHT_QUERIES_PER_S 500
+
+/* Addresses whose query rate we track; when full, the idlest are
+ * forgotten. */
+#define BT_DHT_MAX_RATE_ENTRIES 4096
+
+/* Datagrams read per wake-up, so a flood cannot starve the main loop. */
+#define BT_DHT_MAX_READS_PER_WAKEUP 64
+
+/* Saved nodes read back at start, and written on save. */
+#define BT_DHT_MAX_SAVED_NODES 256
