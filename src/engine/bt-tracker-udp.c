@@ -485,7 +485,7 @@ static void
 udp_op_return_error (GTask  *task,
                      GError *error)
 {
-  g_autoptr(GTask) keep = g_object_ref (task);
+  G_GNUC_UNUSED g_autoptr(GTask) keep = g_object_ref (task);
 
   udp_op_stop_io (g_task_get_task_data (task));
   g_task_return_error (task, error);
@@ -516,7 +516,7 @@ static void
 udp_op_return_packet (GTask              *task,
                       BtUdpTrackerPacket *packet)
 {
-  g_autoptr(GTask) keep = g_object_ref (task);
+  G_GNUC_UNUSED g_autoptr(GTask) keep = g_object_ref (task);
   UdpOp *op = g_task_get_task_data (task);
 
   udp_op_stop_io (op);

@@ -96,15 +96,22 @@ char *
 bt_tracker_message_from_bytes (const guint8 *data,
                                gsize         length)
 {
-  char *text;
+  g_autofree char *valid = NULL;
+  GString *text;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
 
-  text = g_utf8_make_valid ((const char *) data, MIN (length, BT_TRACKER_MAX_MESSAGE));
-  for (char *p = text; *p != '\0'; p++)
-    if ((guchar) *p < 0x20 || *p == 0x7f)
-      *p = ' ';
-  return g_strstrip (text);
+  /* C1 controls too: U+009B is a CSI to many terminals. */
+  valid = g_utf8_make_valid ((const char *) data, MIN (length, BT_TRACKER_MAX_MESSAGE));
+  text = g_string_sized_new (strlen (valid));
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      if (g_unichar_iscntrl (g_utf8_get_char (p)))
+        g_string_append_c (text, ' ');
+      else
+        g_string_append_len (text, p, g_utf8_next_char (p) - p);
+    }
+  return g_strstrip (g_string_free (text, FALSE));
 }
 
 /**

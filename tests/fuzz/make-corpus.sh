@@ -7,6 +7,10 @@
 #   corpus/metainfo/  .torrent files made by mktorrent (mktorrent-*) and
 #                     transmission-create (transmission-*) over tiny folders,
 #                     and hand-made hostile ones (hostile-*)
+#   corpus/wire/      peer wire streams, valid (valid-*) and not (bad-*)
+#   corpus/tracker-http/, corpus/tracker-udp/
+#                     tracker replies, hand-made (valid-*, bad-*) and what
+#                     opentracker answered (opentracker-*)
 #
 # It writes only the files it names and leaves the rest alone, in particular
 # the crash-* reproducers, committed by hand and listed here with the bug
@@ -21,6 +25,11 @@
 #       two files whose path is exactly 3072 bytes with a 2-byte last name:
 #       numbering the second (bt_path_add_counter()) makes it 3073 bytes,
 #       over BT_METAINFO_MAX_PATH_LENGTH.
+#   tracker-http/crash-c1-control-in-warning
+#   tracker-udp/crash-c1-control-in-error
+#       a tracker's warning or error text holding U+009B (CSI) or U+0085:
+#       bt_tracker_message_from_bytes() replaced only ASCII controls, so a
+#       tracker could send escape sequences to the logs and the UI.
 #
 # And one seed that found a bug when it was written: bencode/valid-dict-empty
 # (memcpy from the NULL pdata of an empty dictionary in encode_value(),
@@ -266,6 +275,217 @@ torrent("hostile-tracker-cap.torrent", info(length=1), extra={
     "announce-list": [["%x" % i for i in range(t * 100, t * 100 + 100)] for t in range(11)],
 })
 EOF
+
+# --- wire, tracker-http, tracker-udp ------------------------------------------
+
+# The peer wire fuzzer reads an 11-byte header (flags: bit 0 = a handshake
+# comes first; piece count, 2 bytes; 8 chunk sizes) and then the stream a
+# peer sends; see fuzz-wire.c. The UDP fuzzer reads one byte (bit 0 = IPv6
+# tracker) then a datagram. HTTP seeds are reply bodies as they are.
+# wire-transmission-* and *-opentracker-* are what the real programs sent.
+wire_dir=$here/corpus/wire
+http_dir=$here/corpus/tracker-http
+udp_dir=$here/corpus/tracker-udp
+mkdir -p "$wire_dir" "$http_dir" "$udp_dir"
+
+python3 - "$wire_dir" "$http_dir" "$udp_dir" <<'EOF'
+import os
+import struct
+import sys
+
+wire_dir, http_dir, udp_dir = sys.argv[1:4]
+
+def enc(v):
+    if isinstance(v, int):
+        return b"i%de" % v
+    if isinstance(v, str):
+        v = v.encode()
+    if isinstance(v, bytes):
+        return b"%d:%s" % (len(v), v)
+    if isinstance(v, list):
+        return b"l" + b"".join(enc(x) for x in v) + b"e"
+    if isinstance(v, dict):
+        items = sorted((k.encode() if isinstance(k, str) else k, x) for k, x in v.items())
+        return b"d" + b"".join(enc(k) + enc(x) for k, x in items) + b"e"
+    raise TypeError(v)
+
+def put(folder, name, data):
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+
+# --- wire ---
+INFO_HASH = bytes(range(20))
+PEER_ID = b"-TR3000-abcdefghijkl"
+
+def handshake(reserved=b"\0\0\0\0\0\x10\0\x05", info_hash=INFO_HASH, peer_id=PEER_ID,
+              pstr=b"BitTorrent protocol"):
+    return bytes([len(pstr)]) + pstr + reserved + info_hash + peer_id
+
+def msg(mid, payload=b""):
+    return struct.pack(">IB", 1 + len(payload), mid) + payload
+
+def ibl(mid, i, b, l):
+    return msg(mid, struct.pack(">III", i, b, l))
+
+def ext(eid, payload):
+    return msg(20, bytes([eid]) + payload)
+
+def header(with_handshake, n_pieces, chunks):
+    return bytes([1 if with_handshake else 0]) + struct.pack(">H", n_pieces) + bytes(chunks)
+
+ONE = [1] * 8
+MIXED = [3, 70, 1, 17, 0, 5, 68, 2]
+WHOLE = [0] * 8
+
+ext_handshake = ext(0, enc({"m": {"ut_metadata": 3, "ut_pex": 1}, "metadata_size": 31337,
+                            "reqq": 250, "v": "Transmission 3.00", "p": 51413,
+                            "yourip": b"\x7f\0\0\1"}))
+metadata_piece = ext(3, enc({"msg_type": 1, "piece": 0, "total_size": 5}) + b"hello")
+metadata_request = ext(3, enc({"msg_type": 0, "piece": 0}))
+pex = ext(1, enc({"added": b"\x7f\0\0\1\x1a\xe1", "added.f": b"\x10", "dropped": b""}))
+every_message = b"".join([
+    msg(5, b"\xff\xc0"),          # bitfield, 10 pieces
+    msg(1), msg(2), msg(3), msg(0),
+    msg(4, struct.pack(">I", 9)),
+    ibl(6, 1, 16384, 16384),
+    msg(7, struct.pack(">II", 2, 0) + b"block data"),
+    ibl(8, 1, 16384, 16384),
+    msg(9, struct.pack(">H", 6881)),
+    msg(13, struct.pack(">I", 3)),
+    msg(14), msg(15),
+    ibl(16, 4, 0, 16384),
+    msg(17, struct.pack(">I", 7)),
+    b"\0\0\0\0",                  # keep-alive
+    msg(99, b"unknown extension"),
+])
+session = handshake() + ext_handshake + every_message + metadata_request + metadata_piece + pex
+
+put(wire_dir, "valid-session-whole", header(True, 10, WHOLE) + session)
+put(wire_dir, "valid-session-bytewise", header(True, 10, ONE) + session)
+put(wire_dir, "valid-session-mixed", header(True, 10, MIXED) + session)
+put(wire_dir, "valid-messages-only", header(False, 10, MIXED) + every_message)
+put(wire_dir, "valid-no-pieces-yet", header(True, 0, MIXED) + handshake() + ext_handshake + metadata_piece)
+put(wire_dir, "valid-big-bitfield", header(False, 40000, MIXED) + msg(5, b"\xff" * 5000))
+put(wire_dir, "valid-full-block", header(False, 4, [0, 0, 0, 0, 0, 0, 0, 0])
+    + msg(7, struct.pack(">II", 0, 0) + b"\xab" * 16384))
+put(wire_dir, "bad-protocol-name", header(True, 10, MIXED) + handshake(pstr=b"BitTorrent protocoL"))
+put(wire_dir, "bad-protocol-length", header(True, 10, ONE) + b"\x13BitTorrent" + b"\x16" * 60)
+put(wire_dir, "bad-encrypted", header(True, 10, MIXED) + bytes((i * 37 + 11) & 0xff for i in range(96)))
+put(wire_dir, "bad-oversize", header(False, 10, ONE) + b"\x7f\xff\xff\xff\x07")
+put(wire_dir, "bad-oversize-after-messages", header(False, 10, MIXED) + every_message + b"\0\x01\0\x02\x14\0")
+put(wire_dir, "bad-have-length", header(False, 10, MIXED) + msg(4, b"\0\0\0"))
+put(wire_dir, "bad-request-length", header(False, 10, MIXED) + msg(6, b"\0" * 16))
+put(wire_dir, "bad-port-length", header(False, 10, MIXED) + msg(9, b"\0"))
+put(wire_dir, "bad-empty-extended", header(False, 10, MIXED) + msg(20))
+put(wire_dir, "bad-bitfield-wrong-size", header(False, 10, MIXED) + msg(5, b"\xff\xff\xff"))
+put(wire_dir, "bad-bitfield-spare-bits", header(False, 10, MIXED) + msg(5, b"\xff\xff"))
+put(wire_dir, "bad-extended-garbage", header(False, 10, MIXED) + ext(0, b"d1:mdee") + ext(2, b"\xff" * 30))
+put(wire_dir, "bad-truncated-piece", header(False, 10, MIXED) + msg(7, struct.pack(">II", 0, 0) + b"x" * 100)[:60])
+
+# --- tracker-http ---
+def peers4(*entries):
+    return b"".join(bytes(map(int, ip.split("."))) + struct.pack(">H", port) for ip, port in entries)
+
+SCRAPE_HASH = b"a" * 20
+put(http_dir, "valid-compact", enc({"interval": 1800, "min interval": 900, "complete": 5,
+                                    "incomplete": 3, "tracker id": "abc",
+                                    "peers": peers4(("127.0.0.1", 6881), ("10.1.2.3", 51413))}))
+put(http_dir, "valid-dict-peers", enc({"interval": 60, "peers": [
+    {"ip": "127.0.0.2", "port": 6881, "peer id": b"-TR3000-abcdefghijkl"},
+    {"ip": "::1", "port": 6882}, {"ip": "tracker.example", "port": 1},
+    {"ip": "0.0.0.0", "port": 5}, {"ip": "1.2.3.4", "port": 0}, 7]}))
+put(http_dir, "valid-peers6", enc({"interval": 1800, "peers": b"",
+                                   "peers6": b"\0" * 15 + b"\1\x1a\xe1" + b"\xfe\x80" + b"\0" * 14 + b"\0\x50"}))
+put(http_dir, "valid-warning", enc({"interval": 1800, "peers": b"",
+                                    "warning message": b"slow down \x1b[31m\xc2\x9b2J caf\xe9"}))
+put(http_dir, "valid-scrape", enc({"files": {SCRAPE_HASH: {"complete": 2, "downloaded": 10, "incomplete": 1},
+                                             b"b" * 20: {"complete": 1}}}))
+put(http_dir, "bad-failure", enc({"failure reason": "torrent not registered \x07"}))
+put(http_dir, "bad-not-dict", enc(["interval", 5]))
+put(http_dir, "bad-html", b"<html><body>502 Bad Gateway</body></html>\n")
+put(http_dir, "bad-truncated", enc({"interval": 1800, "peers": peers4(("1.2.3.4", 5))})[:-4])
+put(http_dir, "bad-negative-counts", enc({"interval": -5, "min interval": 2**40, "complete": -3,
+                                          "incomplete": 2**63 - 1, "peers": b"\1\2\3"}))
+put(http_dir, "bad-scrape-not-dict", enc({"files": {SCRAPE_HASH: 5}}))
+put(http_dir, "bad-deep", b"d5:peers" + b"l" * 20 + b"e" * 20 + b"e")
+
+# --- tracker-udp ---
+def udp(family6, *fields, tail=b""):
+    return bytes([1 if family6 else 0]) + b"".join(struct.pack(">I", f) for f in fields) + tail
+
+put(udp_dir, "valid-connect", udp(False, 0, 0x1234, tail=struct.pack(">Q", 0x0123456789abcdef)))
+put(udp_dir, "valid-announce", udp(False, 1, 7, 1800, 3, 5,
+                                   tail=peers4(("127.0.0.1", 6881), ("0.0.0.0", 1), ("1.2.3.4", 0), ("10.0.0.1", 80))))
+put(udp_dir, "valid-announce6", udp(True, 1, 7, 1800, 0xffffffff, 1,
+                                    tail=b"\0" * 15 + b"\1\x1a\xe1" + b"\x20\x01" + b"\0" * 14 + b"\0\x50"))
+put(udp_dir, "valid-scrape", udp(False, 2, 9, 4, 100, 2))
+put(udp_dir, "valid-error", udp(False, 3, 9, tail=b"unregistered torrent \x1b[0m\xc2\x85\xff"))
+put(udp_dir, "bad-short", udp(False, 1))
+put(udp_dir, "bad-empty-announce", udp(False, 1, 7))
+put(udp_dir, "bad-truncated-connect", udp(False, 0, 7, 1))
+put(udp_dir, "bad-unknown-action", udp(False, 42, 7, 1, 2, 3))
+EOF
+
+# What the real programs send. Each needs a free loopback port and its own
+# folder; a missing program only leaves its seeds out (they stay as committed).
+free_port () { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+if command -v opentracker >/dev/null 2>&1; then
+  ot=$work/opentracker
+  mkdir -p "$ot"
+  # The whitelist holds the scrape seeds' info-hash, 20 × "a".
+  printf '%s\n' 6161616161616161616161616161616161616161 >"$ot/whitelist"
+  chmod 755 "$ot"; chmod 644 "$ot/whitelist"
+  port=$(free_port)
+  opentracker -i 127.0.0.1 -p "$port" -P "$port" -d "$ot" -w whitelist >/dev/null 2>&1 &
+  ot_pid=$!
+  sleep 1
+  ih=$(printf 'a%.0s' {1..20})
+  base="http://127.0.0.1:$port"
+  q="info_hash=$ih&uploaded=0&downloaded=0&left=100&compact=1"
+  curl -s "$base/announce?$q&peer_id=-TR3000-000000000001&port=51413&event=started" >/dev/null || true
+  curl -s "$base/announce?$q&peer_id=-TR3000-000000000002&port=51414&event=started" >"$http_dir/opentracker-compact" || true
+  curl -s "$base/announce?$q&peer_id=-TR3000-000000000003&port=51415&compact=0" >"$http_dir/opentracker-noncompact" || true
+  curl -s "$base/scrape?info_hash=$ih" >"$http_dir/opentracker-scrape" || true
+  curl -s "$base/announce?info_hash=bbbbbbbbbbbbbbbbbbbb&peer_id=-TR3000-000000000004&port=1&left=0" \
+    >"$http_dir/opentracker-not-authorized" || true
+  python3 - "$port" "$udp_dir" <<'EOF'
+import os
+import socket
+import struct
+import sys
+
+port, out = int(sys.argv[1]), sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.connect(("127.0.0.1", port))
+
+def ask(packet):
+    s.send(packet)
+    return s.recv(65536)
+
+conn = ask(struct.pack(">QII", 0x41727101980, 0, 1))
+cid = conn[8:16]
+def announce(ih, peer_id, port_, tid):
+    return ask(cid + struct.pack(">II", 1, tid) + ih + peer_id
+               + struct.pack(">QQQIIIiH", 0, 100, 0, 2, 0, 0, -1, port_))
+announce(b"a" * 20, b"-TR3000-000000000005", 6881, 2)
+replies = {
+    "opentracker-connect": conn,
+    "opentracker-announce": announce(b"a" * 20, b"-TR3000-000000000006", 6882, 3),
+    "opentracker-announce-unknown": announce(b"b" * 20, b"-TR3000-000000000007", 6883, 4),
+    "opentracker-scrape": ask(cid + struct.pack(">II", 2, 5) + b"a" * 20),
+}
+for name, data in replies.items():
+    with open(os.path.join(out, name), "wb") as f:
+        f.write(b"\0" + data)
+EOF
+  kill "$ot_pid" 2>/dev/null || true
+  wait "$ot_pid" 2>/dev/null || true
+fi
+
+echo "make-corpus: $(ls "$wire_dir" | wc -l) wire, $(ls "$http_dir" | wc -l) tracker-http and" \
+  "$(ls "$udp_dir" | wc -l) tracker-udp seeds"
 
 echo "make-corpus: $(ls "$bencode_dir" | wc -l) bencode and $(ls "$metainfo_dir" | wc -l) metainfo seeds," \
   "$(cat "$bencode_dir"/* "$metainfo_dir"/* | wc -c) bytes in all"
