@@ -14,6 +14,7 @@
 #include "bt-announcer.h"
 #include "bt-choker.h"
 #include "bt-error.h"
+#include "bt-file-private.h"
 #include "bt-limits.h"
 #include "bt-peer.h"
 #include "bt-picker.h"
@@ -98,12 +99,53 @@ struct _BtTorrent
   gint64            last_upload_us;
   guint64           last_uploaded;
   gboolean          goal_reached;
+
+  /* What the session and the UI see. */
+  BtRateLimit      *download_limit; /* ours, below the session's */
+  guint             download_timer_id;
+  gboolean          queued;
+  gboolean          restored;    /* have came from a resume file: no check */
+  guint             queue_position;
+  gint64            added_time;
+  gint64            completed_time;
+  GListStore       *files;       /* BtFile, pad files left out */
+  guint64          *file_done;   /* bytes verified per metainfo file */
+  gboolean          files_dirty;
+  GListStore       *peer_list;   /* BtPeerInfo of handshaked peers */
+  GHashTable       *peer_infos;  /* BtPeer → BtPeerInfo */
+  /* Last values notified, so a tick notifies only what changed. */
+  double            shown_progress;
+  double            shown_down;
+  double            shown_up;
+  guint64           shown_downloaded;
+  guint64           shown_uploaded;
+  guint             shown_peers;
+  guint             shown_known;
+  gint64            shown_eta;
 };
 
 enum {
   PROP_0,
   PROP_STATE,
   PROP_PROGRESS,
+  PROP_CHECK_PROGRESS,
+  PROP_NAME,
+  PROP_INFO_HASH,
+  PROP_SAVE_PATH,
+  PROP_TOTAL_SIZE,
+  PROP_SIZE,
+  PROP_ERROR_MESSAGE,
+  PROP_DOWNLOADED,
+  PROP_UPLOADED,
+  PROP_DOWNLOAD_RATE,
+  PROP_UPLOAD_RATE,
+  PROP_ETA,
+  PROP_RATIO,
+  PROP_N_PEERS,
+  PROP_N_KNOWN_PEERS,
+  PROP_QUEUE_POSITION,
+  PROP_ADDED_TIME,
+  PROP_COMPLETED_TIME,
   N_PROPS
 };
 
@@ -118,12 +160,29 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (BtTorrent, bt_torrent, G_TYPE_OBJECT)
 
+G_DEFINE_ENUM_TYPE (BtTorrentState, bt_torrent_state,
+  G_DEFINE_ENUM_VALUE (BT_TORRENT_STATE_STOPPED, "stopped"),
+  G_DEFINE_ENUM_VALUE (BT_TORRENT_STATE_QUEUED, "queued"),
+  G_DEFINE_ENUM_VALUE (BT_TORRENT_STATE_FETCHING_METADATA, "fetching-metadata"),
+  G_DEFINE_ENUM_VALUE (BT_TORRENT_STATE_CHECKING, "checking"),
+  G_DEFINE_ENUM_VALUE (BT_TORRENT_STATE_DOWNLOADING, "downloading"),
+  G_DEFINE_ENUM_VALUE (BT_TORRENT_STATE_SEEDING, "seeding"),
+  G_DEFINE_ENUM_VALUE (BT_TORRENT_STATE_ERROR, "error"))
+
+G_DEFINE_ENUM_TYPE (BtPriority, bt_priority,
+  G_DEFINE_ENUM_VALUE (BT_PRIORITY_SKIP, "skip"),
+  G_DEFINE_ENUM_VALUE (BT_PRIORITY_LOW, "low"),
+  G_DEFINE_ENUM_VALUE (BT_PRIORITY_NORMAL, "normal"),
+  G_DEFINE_ENUM_VALUE (BT_PRIORITY_HIGH, "high"))
+
 static void peer_handshake_cb (BtPeer *peer, gpointer user_data);
 static void peer_message_cb   (BtPeer *peer, const BtMessage *message, gpointer user_data);
 static void peer_closed_cb    (BtPeer *peer, const GError *error, gpointer user_data);
 static void peer_drained_cb   (BtPeer *peer, gpointer user_data);
 static gboolean close_if_both_seeds (BtTorrent *self, BtPeer *peer);
 static void run_choker (BtTorrent *self, gboolean force);
+static void update_files (BtTorrent *self);
+static void update_peer_infos (BtTorrent *self);
 
 static const BtPeerCallbacks peer_callbacks = {
   .handshake = peer_handshake_cb,
@@ -213,6 +272,65 @@ address_key (GInetSocketAddress *address)
   return g_strdup_printf ("%s#%u", ip, g_inet_socket_address_get_port (address));
 }
 
+/* Notifies the properties that changed since the last call: the tick
+ * calls it once a second, so the UI sees a bounded rate whatever the
+ * traffic, and idle torrents notify nothing. */
+static void
+notify_changes (BtTorrent *self)
+{
+  GObject *object = G_OBJECT (self);
+  double progress = bt_torrent_get_progress (self);
+  guint n_peers = bt_torrent_get_n_peers (self);
+  guint n_known = g_hash_table_size (self->known);
+  gint64 eta = bt_torrent_get_eta (self);
+
+  g_object_freeze_notify (object);
+  if (progress != self->shown_progress)
+    {
+      self->shown_progress = progress;
+      g_object_notify_by_pspec (object, properties[PROP_PROGRESS]);
+    }
+  if (self->download_rate != self->shown_down)
+    {
+      self->shown_down = self->download_rate;
+      g_object_notify_by_pspec (object, properties[PROP_DOWNLOAD_RATE]);
+    }
+  if (self->upload_rate != self->shown_up)
+    {
+      self->shown_up = self->upload_rate;
+      g_object_notify_by_pspec (object, properties[PROP_UPLOAD_RATE]);
+    }
+  if (self->downloaded != self->shown_downloaded)
+    {
+      self->shown_downloaded = self->downloaded;
+      g_object_notify_by_pspec (object, properties[PROP_DOWNLOADED]);
+    }
+  if (self->uploaded != self->shown_uploaded)
+    {
+      self->shown_uploaded = self->uploaded;
+      g_object_notify_by_pspec (object, properties[PROP_UPLOADED]);
+      g_object_notify_by_pspec (object, properties[PROP_RATIO]);
+    }
+  if (n_peers != self->shown_peers)
+    {
+      self->shown_peers = n_peers;
+      g_object_notify_by_pspec (object, properties[PROP_N_PEERS]);
+    }
+  if (n_known != self->shown_known)
+    {
+      self->shown_known = n_known;
+      g_object_notify_by_pspec (object, properties[PROP_N_KNOWN_PEERS]);
+    }
+  if (eta != self->shown_eta)
+    {
+      self->shown_eta = eta;
+      g_object_notify_by_pspec (object, properties[PROP_ETA]);
+    }
+  update_files (self);
+  update_peer_infos (self);
+  g_object_thaw_notify (object);
+}
+
 static void
 set_state (BtTorrent      *self,
            BtTorrentState  state)
@@ -230,7 +348,13 @@ set_error (BtTorrent    *self,
   g_free (self->error_message);
   self->error_message = g_strdup (error->message);
   g_warning ("%s: %s", bt_metainfo_get_name (self->meta), error->message);
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->upload_timer_id, g_source_remove);
+  g_clear_handle_id (&self->download_timer_id, g_source_remove);
   set_state (self, BT_TORRENT_STATE_ERROR);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_MESSAGE]);
+  if (self->announcer != NULL)
+    bt_announcer_stop_async (self->announcer, NULL, NULL, NULL);
   for (guint i = 0; i < self->peers->len; i++)
     bt_peer_close (g_ptr_array_index (self->peers, i), NULL);
 }
@@ -255,6 +379,67 @@ update_wanted_size (BtTorrent *self)
       self->wanted_size += bt_metainfo_get_piece_size (self->meta, i);
 }
 
+/* Adds a verified piece's bytes to the files it overlaps. */
+static void
+account_piece (BtTorrent *self,
+               guint32    piece)
+{
+  guint64 start = (guint64) piece * bt_metainfo_get_piece_length (self->meta);
+  guint64 end = start + bt_metainfo_get_piece_size (self->meta, piece);
+  guint n_files = bt_metainfo_get_n_files (self->meta);
+  guint lo = 0;
+  guint hi = n_files;
+
+  /* The first file that ends after the piece starts. */
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (bt_metainfo_get_file_offset (self->meta, mid) + bt_metainfo_get_file_size (self->meta, mid)
+          <= start)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  for (guint i = lo; i < n_files; i++)
+    {
+      guint64 file_start = bt_metainfo_get_file_offset (self->meta, i);
+      guint64 file_end = file_start + bt_metainfo_get_file_size (self->meta, i);
+
+      if (file_start >= end)
+        break;
+      self->file_done[i] += MIN (end, file_end) - MAX (start, file_start);
+    }
+  self->files_dirty = TRUE;
+}
+
+static void
+recount_files (BtTorrent *self)
+{
+  guint32 n = bt_metainfo_get_n_pieces (self->meta);
+
+  memset (self->file_done, 0, sizeof (guint64) * bt_metainfo_get_n_files (self->meta));
+  for (guint32 i = 0; i < n; i++)
+    if (bt_bitfield_get (self->have, i))
+      account_piece (self, i);
+}
+
+static void
+update_files (BtTorrent *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->files));
+
+  if (!self->files_dirty)
+    return;
+  self->files_dirty = FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(BtFile) file = g_list_model_get_item (G_LIST_MODEL (self->files), i);
+
+      bt_file_update_done (file, self->file_done[bt_file_get_index (file)]);
+    }
+}
+
 static void
 update_interest (BtTorrent *self,
                  BtPeer    *peer)
@@ -266,6 +451,53 @@ update_interest (BtTorrent *self,
   interesting = self->state == BT_TORRENT_STATE_DOWNLOADING
                 && bt_picker_is_interesting (self->picker, bt_peer_get_have (peer));
   bt_peer_set_interested (peer, interesting);
+}
+
+static gboolean download_timer_cb (gpointer user_data);
+
+/* A peer sends what we ask for, so the download limit is kept by asking:
+ * each request spends its block's bytes from the bucket, and when it is
+ * empty the torrent waits for tokens before asking again. Lowers @depth
+ * to what the bucket pays for; FALSE when it pays for nothing now. */
+static gboolean
+download_tokens_allow (BtTorrent *self,
+                       guint     *depth,
+                       guint      outstanding)
+{
+  gint64 now = g_get_monotonic_time ();
+  guint64 available;
+  guint affordable;
+
+  available = bt_rate_limit_available (self->download_limit,
+                                       (guint64) (*depth - outstanding) * BT_BLOCK_SIZE, now);
+  affordable = available / BT_BLOCK_SIZE;
+  if (affordable >= *depth - outstanding)
+    return TRUE;
+  if (affordable == 0)
+    {
+      if (self->download_timer_id == 0)
+        {
+          gint64 delay = bt_rate_limit_delay_for (self->download_limit, BT_BLOCK_SIZE, now);
+
+          self->download_timer_id = g_timeout_add (MAX (1, (guint) (delay / 1000)),
+                                                   download_timer_cb, self);
+        }
+      return FALSE;
+    }
+  *depth = outstanding + affordable;
+  return TRUE;
+}
+
+static void fill_all_requests (BtTorrent *self);
+
+static gboolean
+download_timer_cb (gpointer user_data)
+{
+  BtTorrent *self = user_data;
+
+  self->download_timer_id = 0;
+  fill_all_requests (self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -294,9 +526,15 @@ fill_requests (BtTorrent *self,
   if (outstanding >= depth)
     return;
 
+  if (!download_tokens_allow (self, &depth, outstanding))
+    return;
+
   n = bt_picker_pick (self->picker, peer, bt_peer_get_have (peer), depth - outstanding, blocks);
   for (guint i = 0; i < n; i++)
-    bt_peer_send_request (peer, blocks[i].piece, blocks[i].begin, blocks[i].length);
+    {
+      bt_rate_limit_consume (self->download_limit, blocks[i].length, g_get_monotonic_time ());
+      bt_peer_send_request (peer, blocks[i].piece, blocks[i].begin, blocks[i].length);
+    }
 
   if (n == 0 && outstanding == 0)
     update_interest (self, peer);
@@ -347,7 +585,12 @@ files_created_cb (GObject      *source,
     return;
 
   set_state (self, BT_TORRENT_STATE_SEEDING);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+  if (self->completed_time == 0)
+    {
+      self->completed_time = g_get_real_time () / G_USEC_PER_SEC;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COMPLETED_TIME]);
+    }
+  notify_changes (self);
   for (guint i = 0; i < self->peers->len; i++)
     {
       BtPeer *peer = g_ptr_array_index (self->peers, i);
@@ -405,6 +648,7 @@ commit_cb (GObject      *source,
     {
       bt_picker_piece_passed (self->picker, piece);
       bt_bitfield_set (self->have, piece);
+      account_piece (self, piece);
       for (guint i = 0; i < self->peers->len; i++)
         {
           BtPeer *peer = g_ptr_array_index (self->peers, i);
@@ -414,7 +658,7 @@ commit_cb (GObject      *source,
             bt_peer_send_have (peer, piece);
           update_interest (self, peer);
         }
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+      /* The tick notifies progress, at a rate the UI can follow. */
       check_completion (self);
       return;
     }
@@ -963,6 +1207,59 @@ peer_handshake_cb (BtPeer   *peer,
   }
   bt_picker_add_peer (self->picker, peer, bt_peer_get_have (peer));
   bt_peer_send_bitfield (peer, self->have);
+
+  {
+    g_autoptr(BtPeerInfo) info = bt_peer_info_new (bt_peer_get_address (peer),
+                                                   bt_peer_get_peer_id (peer),
+                                                   bt_peer_get_client_name (peer),
+                                                   bt_peer_is_incoming (peer));
+
+    g_hash_table_insert (self->peer_infos, peer, g_object_ref (info));
+    g_list_store_append (self->peer_list, info);
+  }
+}
+
+static void
+forget_peer_info (BtTorrent *self,
+                  BtPeer    *peer)
+{
+  BtPeerInfo *info = g_hash_table_lookup (self->peer_infos, peer);
+  guint position;
+
+  if (info == NULL)
+    return;
+  if (g_list_store_find (self->peer_list, info, &position))
+    g_list_store_remove (self->peer_list, position);
+  g_hash_table_remove (self->peer_infos, peer);
+}
+
+static void
+update_peer_infos (BtTorrent *self)
+{
+  GHashTableIter iter;
+  BtPeer *peer;
+  BtPeerInfo *info;
+
+  g_hash_table_iter_init (&iter, self->peer_infos);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &peer, (gpointer *) &info))
+    {
+      const BtBitfield *have = bt_peer_get_have (peer);
+      guint32 n = bt_bitfield_get_size (have);
+      char flags[8];
+      guint f = 0;
+
+      if (bt_peer_get_am_interested (peer))
+        flags[f++] = bt_peer_get_peer_choking (peer) ? 'd' : 'D';
+      if (bt_peer_get_peer_interested (peer))
+        flags[f++] = bt_peer_get_am_choking (peer) ? 'u' : 'U';
+      if (bt_peer_is_incoming (peer))
+        flags[f++] = 'I';
+      if (bt_peer_is_snubbed (peer))
+        flags[f++] = 'S';
+      flags[f] = '\0';
+      bt_peer_info_update (info, flags, n > 0 ? (double) bt_bitfield_count (have) / n : 0,
+                           bt_peer_get_download_rate (peer), bt_peer_get_upload_rate (peer));
+    }
 }
 
 /* Two seeds have nothing to say to each other. */
@@ -1080,6 +1377,7 @@ peer_closed_cb (BtPeer       *peer,
                                  * G_USEC_PER_SEC;
     }
   bt_picker_remove_peer (self->picker, peer);
+  forget_peer_info (self, peer);
   g_hash_table_remove (self->peer_states, peer);
   if (g_ptr_array_remove (self->peers, peer) && self->config.budget != NULL)
     self->config.budget->used--;
@@ -1211,7 +1509,7 @@ tick_cb (gpointer user_data)
       && self->peers->len < BT_TORRENT_WANT_MORE_PEERS)
     bt_announcer_request_more_peers (self->announcer);
   fill_all_requests (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+  notify_changes (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -1232,7 +1530,7 @@ begin_download (BtTorrent *self)
 {
   bt_picker_set_have (self->picker, self->have);
   set_state (self, BT_TORRENT_STATE_DOWNLOADING);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+  notify_changes (self);
 
   if (self->announcer != NULL)
     {
@@ -1260,7 +1558,7 @@ check_progress_cb (guint64  done,
   BtTorrent *self = user_data;
 
   self->check_progress = total > 0 ? (double) done / total : 1.0;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHECK_PROGRESS]);
 }
 
 static void
@@ -1281,6 +1579,8 @@ check_cb (GObject      *source,
     }
   bt_bitfield_free (self->have);
   self->have = have;
+  self->restored = TRUE; /* checked: the next start trusts it */
+  recount_files (self);
   begin_download (self);
 }
 
@@ -1294,6 +1594,7 @@ bt_torrent_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->upload_timer_id, g_source_remove);
+  g_clear_handle_id (&self->download_timer_id, g_source_remove);
   if (self->peers != NULL)
     {
       /* The peers' closed notifications would arrive after we are gone. */
@@ -1334,6 +1635,11 @@ bt_torrent_finalize (GObject *object)
   g_clear_pointer (&self->upload_limit, bt_rate_limit_unref);
   g_clear_pointer (&self->read_cache, g_hash_table_unref);
   g_clear_pointer (&self->reading, g_hash_table_unref);
+  g_clear_pointer (&self->download_limit, bt_rate_limit_unref);
+  g_clear_object (&self->files);
+  g_clear_pointer (&self->file_done, g_free);
+  g_clear_object (&self->peer_list);
+  g_clear_pointer (&self->peer_infos, g_hash_table_unref);
 
   G_OBJECT_CLASS (bt_torrent_parent_class)->finalize (object);
 }
@@ -1349,10 +1655,64 @@ bt_torrent_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_STATE:
-      g_value_set_int (value, self->state);
+      g_value_set_enum (value, self->state);
       break;
     case PROP_PROGRESS:
       g_value_set_double (value, bt_torrent_get_progress (self));
+      break;
+    case PROP_CHECK_PROGRESS:
+      g_value_set_double (value, self->check_progress);
+      break;
+    case PROP_NAME:
+      g_value_set_string (value, bt_torrent_get_name (self));
+      break;
+    case PROP_INFO_HASH:
+      g_value_set_string (value, bt_torrent_get_info_hash_hex (self));
+      break;
+    case PROP_SAVE_PATH:
+      g_value_set_string (value, self->download_dir);
+      break;
+    case PROP_TOTAL_SIZE:
+      g_value_set_uint64 (value, bt_torrent_get_total_size (self));
+      break;
+    case PROP_SIZE:
+      g_value_set_uint64 (value, self->wanted_size);
+      break;
+    case PROP_ERROR_MESSAGE:
+      g_value_set_string (value, self->error_message);
+      break;
+    case PROP_DOWNLOADED:
+      g_value_set_uint64 (value, self->downloaded);
+      break;
+    case PROP_UPLOADED:
+      g_value_set_uint64 (value, self->uploaded);
+      break;
+    case PROP_DOWNLOAD_RATE:
+      g_value_set_double (value, self->download_rate);
+      break;
+    case PROP_UPLOAD_RATE:
+      g_value_set_double (value, self->upload_rate);
+      break;
+    case PROP_ETA:
+      g_value_set_int64 (value, bt_torrent_get_eta (self));
+      break;
+    case PROP_RATIO:
+      g_value_set_double (value, bt_torrent_get_ratio (self));
+      break;
+    case PROP_N_PEERS:
+      g_value_set_uint (value, bt_torrent_get_n_peers (self));
+      break;
+    case PROP_N_KNOWN_PEERS:
+      g_value_set_uint (value, g_hash_table_size (self->known));
+      break;
+    case PROP_QUEUE_POSITION:
+      g_value_set_uint (value, self->queue_position);
+      break;
+    case PROP_ADDED_TIME:
+      g_value_set_int64 (value, self->added_time);
+      break;
+    case PROP_COMPLETED_TIME:
+      g_value_set_int64 (value, self->completed_time);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1363,18 +1723,40 @@ static void
 bt_torrent_class_init (BtTorrentClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
   object_class->dispose = bt_torrent_dispose;
   object_class->finalize = bt_torrent_finalize;
   object_class->get_property = bt_torrent_get_property;
 
   properties[PROP_STATE] =
-    g_param_spec_int ("state", NULL, NULL, BT_TORRENT_STATE_STOPPED, BT_TORRENT_STATE_ERROR,
-                      BT_TORRENT_STATE_STOPPED,
-                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_PROGRESS] =
-    g_param_spec_double ("progress", NULL, NULL, 0, 1, 0,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    g_param_spec_enum ("state", NULL, NULL, BT_TYPE_TORRENT_STATE, BT_TORRENT_STATE_STOPPED, ro);
+  properties[PROP_PROGRESS] = g_param_spec_double ("progress", NULL, NULL, 0, 1, 0, ro);
+  properties[PROP_CHECK_PROGRESS] = g_param_spec_double ("check-progress", NULL, NULL, 0, 1, 0, ro);
+  properties[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, ro);
+  properties[PROP_INFO_HASH] = g_param_spec_string ("info-hash", NULL, NULL, NULL, ro);
+  properties[PROP_SAVE_PATH] = g_param_spec_string ("save-path", NULL, NULL, NULL, ro);
+  properties[PROP_TOTAL_SIZE] =
+    g_param_spec_uint64 ("total-size", NULL, NULL, 0, G_MAXUINT64, 0, ro);
+  properties[PROP_SIZE] = g_param_spec_uint64 ("size", NULL, NULL, 0, G_MAXUINT64, 0, ro);
+  properties[PROP_ERROR_MESSAGE] = g_param_spec_string ("error-message", NULL, NULL, NULL, ro);
+  properties[PROP_DOWNLOADED] =
+    g_param_spec_uint64 ("downloaded", NULL, NULL, 0, G_MAXUINT64, 0, ro);
+  properties[PROP_UPLOADED] = g_param_spec_uint64 ("uploaded", NULL, NULL, 0, G_MAXUINT64, 0, ro);
+  properties[PROP_DOWNLOAD_RATE] =
+    g_param_spec_double ("download-rate", NULL, NULL, 0, G_MAXDOUBLE, 0, ro);
+  properties[PROP_UPLOAD_RATE] =
+    g_param_spec_double ("upload-rate", NULL, NULL, 0, G_MAXDOUBLE, 0, ro);
+  properties[PROP_ETA] = g_param_spec_int64 ("eta", NULL, NULL, -1, G_MAXINT64, -1, ro);
+  properties[PROP_RATIO] = g_param_spec_double ("ratio", NULL, NULL, 0, G_MAXDOUBLE, 0, ro);
+  properties[PROP_N_PEERS] = g_param_spec_uint ("n-peers", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_N_KNOWN_PEERS] =
+    g_param_spec_uint ("n-known-peers", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_QUEUE_POSITION] =
+    g_param_spec_uint ("queue-position", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_ADDED_TIME] = g_param_spec_int64 ("added-time", NULL, NULL, 0, G_MAXINT64, 0, ro);
+  properties[PROP_COMPLETED_TIME] =
+    g_param_spec_int64 ("completed-time", NULL, NULL, 0, G_MAXINT64, 0, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -1408,6 +1790,10 @@ bt_torrent_init (BtTorrent *self)
   self->read_cache = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) cached_piece_free);
   self->reading = g_hash_table_new (NULL, NULL);
   self->choker = bt_choker_new (NULL);
+  self->files = g_list_store_new (BT_TYPE_FILE);
+  self->peer_list = g_list_store_new (BT_TYPE_PEER_INFO);
+  self->peer_infos = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  self->shown_eta = -1;
 }
 
 /* Public API */
@@ -1442,14 +1828,28 @@ bt_torrent_new (BtMetainfo             *meta,
   else
     self->config.soup_session = soup_session_new ();
 
-  self->storage = bt_storage_new (meta, download_dir, error);
-  if (self->storage == NULL)
-    return NULL;
+  /* The folder is opened at the start, not here: a folder that is gone
+   * (an unplugged disk) must not lose a torrent restored from the session;
+   * it waits in the error state instead, see bt_torrent_start(). */
   self->picker = bt_picker_new (meta);
   self->have = bt_bitfield_new (bt_metainfo_get_n_pieces (meta));
   update_wanted_size (self);
   self->upload_limit = bt_rate_limit_new (config->upload_rate, config->upload_parent);
   self->config.upload_parent = NULL; /* held by our bucket from now on */
+  self->download_limit = bt_rate_limit_new (config->download_rate, config->download_parent);
+  self->config.download_parent = NULL;
+  self->added_time = g_get_real_time () / G_USEC_PER_SEC;
+  self->file_done = g_new0 (guint64, MAX (1, bt_metainfo_get_n_files (meta)));
+  for (guint i = 0; i < bt_metainfo_get_n_files (meta); i++)
+    {
+      g_autoptr(BtFile) file = NULL;
+
+      if (bt_metainfo_get_file_flags (meta, i) & BT_METAINFO_FILE_PAD)
+        continue;
+      file = bt_file_new (self, i, bt_metainfo_get_file_path (meta, i),
+                          bt_metainfo_get_file_size (meta, i), BT_PRIORITY_NORMAL);
+      g_list_store_append (self->files, file);
+    }
 
   if (bt_metainfo_get_n_tiers (meta) > 0)
     {
@@ -1473,10 +1873,38 @@ bt_torrent_new (BtMetainfo             *meta,
 void
 bt_torrent_start (BtTorrent *self)
 {
-  g_return_if_fail (BT_IS_TORRENT (self));
-  g_return_if_fail (self->state == BT_TORRENT_STATE_STOPPED);
+  g_autoptr(GError) error = NULL;
 
-  if (self->config.skip_check)
+  g_return_if_fail (BT_IS_TORRENT (self));
+
+  if (self->state != BT_TORRENT_STATE_STOPPED && self->state != BT_TORRENT_STATE_QUEUED
+      && self->state != BT_TORRENT_STATE_ERROR)
+    return;
+
+  self->queued = FALSE;
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  if (self->error_message != NULL)
+    {
+      g_clear_pointer (&self->error_message, g_free);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_MESSAGE]);
+    }
+  /* Opened at every start: the folder may have come back (a disk plugged
+   * in again) or gone since. */
+  g_clear_object (&self->storage);
+  self->storage = bt_storage_new (self->meta, self->download_dir, &error);
+  if (self->storage == NULL)
+    {
+      set_error (self, error);
+      return;
+    }
+  /* Pieces of a buffer whose peers left halfway are asked for again. */
+  g_hash_table_remove_all (self->buffers);
+  self->creating_files = FALSE;
+  self->goal_reached = FALSE;
+  self->last_upload_us = 0;
+
+  if (self->config.skip_check || self->restored)
     {
       begin_download (self);
       return;
@@ -1519,10 +1947,17 @@ bt_torrent_stop_async (BtTorrent           *self,
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->upload_timer_id, g_source_remove);
+  g_clear_handle_id (&self->download_timer_id, g_source_remove);
+  /* A check that is cut short leaves nothing to trust. */
+  if (self->state == BT_TORRENT_STATE_CHECKING)
+    g_cancellable_cancel (self->cancellable);
   for (guint i = 0; i < self->peers->len; i++)
     bt_peer_close (g_ptr_array_index (self->peers, i), NULL);
   if (self->state != BT_TORRENT_STATE_ERROR)
-    set_state (self, BT_TORRENT_STATE_STOPPED);
+    set_state (self, self->queued ? BT_TORRENT_STATE_QUEUED : BT_TORRENT_STATE_STOPPED);
+  self->download_rate = 0;
+  self->upload_rate = 0;
+  notify_changes (self);
 
   if (self->announcer != NULL)
     {
@@ -1637,6 +2072,14 @@ bt_torrent_set_file_priority (BtTorrent  *self,
 
   bt_picker_set_file_priority (self->picker, file, priority);
   update_wanted_size (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIZE]);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->files)); i++)
+    {
+      g_autoptr(BtFile) item = g_list_model_get_item (G_LIST_MODEL (self->files), i);
+
+      if (bt_file_get_index (item) == file)
+        bt_file_update_priority (item, priority);
+    }
   if (self->state == BT_TORRENT_STATE_SEEDING && !bt_picker_is_complete (self->picker))
     {
       self->creating_files = FALSE;
@@ -1644,7 +2087,7 @@ bt_torrent_set_file_priority (BtTorrent  *self,
     }
   for (guint i = 0; i < self->peers->len; i++)
     update_interest (self, g_ptr_array_index (self->peers, i));
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+  notify_changes (self);
   check_completion (self);
   fill_all_requests (self);
 }
@@ -1798,4 +2241,298 @@ bt_torrent_get_n_banned (BtTorrent *self)
 {
   g_return_val_if_fail (BT_IS_TORRENT (self), 0);
   return self->n_banned;
+}
+
+/**
+ * bt_torrent_set_download_limit:
+ * @bytes_per_second: 0 for no limit of its own (the session's still applies)
+ */
+void
+bt_torrent_set_download_limit (BtTorrent *self,
+                               guint64    bytes_per_second)
+{
+  g_return_if_fail (BT_IS_TORRENT (self));
+  bt_rate_limit_set_rate (self->download_limit, bytes_per_second, g_get_monotonic_time ());
+  g_clear_handle_id (&self->download_timer_id, g_source_remove);
+  fill_all_requests (self);
+}
+
+/**
+ * bt_torrent_set_seed_goals:
+ * @ratio: stop seeding at this upload ratio; 0 never
+ * @idle_s: stop seeding after this long without uploading; 0 never
+ */
+void
+bt_torrent_set_seed_goals (BtTorrent *self,
+                           double     ratio,
+                           guint      idle_s)
+{
+  g_return_if_fail (BT_IS_TORRENT (self));
+  self->config.seed_ratio = MAX (ratio, 0);
+  self->config.seed_idle_s = idle_s;
+  self->goal_reached = FALSE;
+}
+
+void
+bt_torrent_set_max_peers (BtTorrent *self,
+                          guint      max_peers)
+{
+  g_return_if_fail (BT_IS_TORRENT (self));
+  self->config.max_peers = max_peers;
+  connect_more_peers (self);
+}
+
+/**
+ * bt_torrent_restore:
+ * @have: (nullable): the pieces a resume file vouches for; %NULL to check
+ *   the data at the next start
+ *
+ * Restores what the session saved, before the first bt_torrent_start().
+ * With @have the start skips the hash check: the session passes it only
+ * when the files on disk are as the resume file left them.
+ */
+void
+bt_torrent_restore (BtTorrent        *self,
+                    const BtBitfield *have,
+                    guint64           uploaded,
+                    guint64           downloaded,
+                    gint64            added_time,
+                    gint64            completed_time)
+{
+  g_return_if_fail (BT_IS_TORRENT (self));
+  g_return_if_fail (have == NULL
+                    || bt_bitfield_get_size (have) == bt_metainfo_get_n_pieces (self->meta));
+
+  if (have != NULL)
+    {
+      bt_bitfield_free (self->have);
+      self->have = bt_bitfield_copy (have);
+      self->restored = TRUE;
+      recount_files (self);
+      update_files (self);
+    }
+  self->uploaded = uploaded;
+  self->downloaded = downloaded;
+  self->last_uploaded = uploaded;
+  if (added_time > 0)
+    self->added_time = added_time;
+  self->completed_time = MAX (completed_time, 0);
+  notify_changes (self);
+}
+
+/**
+ * bt_torrent_recheck:
+ *
+ * Forgets which pieces are verified, so that the next start hashes the
+ * data on disk again. The caller stops the torrent first.
+ */
+void
+bt_torrent_recheck (BtTorrent *self)
+{
+  g_return_if_fail (BT_IS_TORRENT (self));
+
+  self->restored = FALSE;
+  self->completed_announced = FALSE;
+}
+
+/**
+ * bt_torrent_set_queued:
+ *
+ * Marks a stopped torrent as waiting in the session's queue (or not): the
+ * state a stop leaves it in, and what the UI shows.
+ */
+void
+bt_torrent_set_queued (BtTorrent *self,
+                       gboolean   queued)
+{
+  g_return_if_fail (BT_IS_TORRENT (self));
+
+  self->queued = queued;
+  if (self->state == BT_TORRENT_STATE_STOPPED && queued)
+    set_state (self, BT_TORRENT_STATE_QUEUED);
+  else if (self->state == BT_TORRENT_STATE_QUEUED && !queued)
+    set_state (self, BT_TORRENT_STATE_STOPPED);
+}
+
+void
+bt_torrent_set_queue_position (BtTorrent *self,
+                               guint      position)
+{
+  g_return_if_fail (BT_IS_TORRENT (self));
+
+  if (self->queue_position == position)
+    return;
+  self->queue_position = position;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUEUE_POSITION]);
+}
+
+guint
+bt_torrent_get_queue_position (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+  return self->queue_position;
+}
+
+/**
+ * bt_torrent_fail:
+ *
+ * Puts the torrent into the error state with @error's message, e.g. when
+ * the session finds its data folder gone.
+ */
+void
+bt_torrent_fail (BtTorrent    *self,
+                 const GError *error)
+{
+  g_return_if_fail (BT_IS_TORRENT (self));
+  g_return_if_fail (error != NULL);
+  set_error (self, error);
+}
+
+const char *
+bt_torrent_get_name (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), NULL);
+  return bt_metainfo_get_name (self->meta);
+}
+
+const char *
+bt_torrent_get_info_hash_hex (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), NULL);
+  return bt_metainfo_get_info_hash_hex (self->meta);
+}
+
+/**
+ * bt_torrent_get_save_path:
+ *
+ * Returns: the folder the torrent's files are in (a filename, not
+ *   necessarily UTF-8)
+ */
+const char *
+bt_torrent_get_save_path (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), NULL);
+  return self->download_dir;
+}
+
+/* Session use: after the files moved. The caller stops the torrent. */
+void
+bt_torrent_set_save_path (BtTorrent  *self,
+                          const char *save_path)
+{
+  g_return_if_fail (BT_IS_TORRENT (self));
+  g_return_if_fail (save_path != NULL);
+
+  g_free (self->download_dir);
+  self->download_dir = g_strdup (save_path);
+  g_clear_object (&self->storage);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAVE_PATH]);
+}
+
+guint64
+bt_torrent_get_total_size (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+  return bt_metainfo_get_total_size (self->meta);
+}
+
+guint64
+bt_torrent_get_wanted_size (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+  return self->wanted_size;
+}
+
+/**
+ * bt_torrent_get_eta:
+ *
+ * Returns: seconds until the download completes at the current rate, -1
+ *   when unknown (not downloading, or nothing arrives)
+ */
+gint64
+bt_torrent_get_eta (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), -1);
+
+  if (self->state != BT_TORRENT_STATE_DOWNLOADING || self->download_rate < 1)
+    return -1;
+  return (gint64) (bt_torrent_get_left (self) / self->download_rate);
+}
+
+/**
+ * bt_torrent_get_ratio:
+ *
+ * Returns: bytes uploaded over the torrent's size (as seeding goals count
+ *   it)
+ */
+double
+bt_torrent_get_ratio (BtTorrent *self)
+{
+  guint64 size;
+
+  g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+  size = bt_metainfo_get_total_size (self->meta);
+  return size > 0 ? (double) self->uploaded / size : 0;
+}
+
+gint64
+bt_torrent_get_added_time (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+  return self->added_time;
+}
+
+gint64
+bt_torrent_get_completed_time (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+  return self->completed_time;
+}
+
+/**
+ * bt_torrent_dup_pieces_in_progress:
+ *
+ * Returns: (transfer full): the pieces partly downloaded (some blocks
+ *   here) or waiting for the disk, for a piece map
+ */
+BtBitfield *
+bt_torrent_dup_pieces_in_progress (BtTorrent *self)
+{
+  BtBitfield *pieces;
+  GHashTableIter iter;
+  gpointer key;
+
+  g_return_val_if_fail (BT_IS_TORRENT (self), NULL);
+
+  pieces = bt_bitfield_new (bt_metainfo_get_n_pieces (self->meta));
+  g_hash_table_iter_init (&iter, self->buffers);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    bt_bitfield_set (pieces, GPOINTER_TO_UINT (key));
+  return pieces;
+}
+
+/**
+ * bt_torrent_get_files:
+ *
+ * Returns: (transfer none): a #GListModel of #BtFile, one per file in the
+ *   torrent's order, pad files left out
+ */
+GListModel *
+bt_torrent_get_files (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), NULL);
+  return G_LIST_MODEL (self->files);
+}
+
+/**
+ * bt_torrent_get_peers:
+ *
+ * Returns: (transfer none): a #GListModel of #BtPeerInfo, one per
+ *   connected peer (handshake done)
+ */
+GListModel *
+bt_torrent_get_peers (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), NULL);
+  return G_LIST_MODEL (self->peer_list);
 }

@@ -136,6 +136,9 @@ void            bt_torrent_set_queued         (BtTorrent              *self,
 void            bt_torrent_set_queue_position (BtTorrent              *self,
                                                guint                   position);
 guint           bt_torrent_get_queue_position (BtTorrent              *self);
+void            bt_torrent_recheck            (BtTorrent              *self);
+void            bt_torrent_set_save_path      (BtTorrent              *self,
+                                               const char             *save_path);
 void            bt_torrent_fail               (BtTorrent              *self,
                                                const GError           *error);
 
