@@ -396,6 +396,7 @@ run (int       argc,
   dl.port = bt_session_get_port (session);
   dl.started_us = g_get_monotonic_time ();
   g_signal_connect (torrent, "notify::progress", G_CALLBACK (progress_cb), &dl);
+  g_signal_connect (torrent, "notify::check-progress", G_CALLBACK (progress_cb), &dl);
   g_signal_connect (torrent, "notify::state", G_CALLBACK (state_cb), &dl);
   g_signal_connect (torrent, "completed", G_CALLBACK (completed_cb), &dl);
   g_signal_connect (torrent, "seed-goal-reached", G_CALLBACK (goal_cb), &dl);
