@@ -329,6 +329,95 @@
  * finish a piece quickly, and a bound keeps slots + 1 from overflowing. */
 #define BT_CHOKER_MAX_SLOTS 256
 
+/* Extension protocol (bt-extension), metadata exchange (bt-ut-metadata,
+ * bt-metadata-fetch), peer exchange (bt-pex), local service discovery
+ * (bt-lsd). */
+
+/* An extended handshake is a small flat dictionary ("m" one level down);
+ * clients add keys of their own, but none needs more than this. */
+#define BT_EXTENSION_MAX_DEPTH 4
+#define BT_EXTENSION_MAX_ELEMENTS 512
+
+/* "v" names a program; longer is noise we would keep per peer. */
+#define BT_EXTENSION_MAX_CLIENT_LENGTH 128
+
+/* BEP 9 pieces are 16 KiB, the last one shorter. */
+#define BT_UT_METADATA_PIECE_SIZE (16 * 1024)
+
+/* The largest info dictionary we fetch from peers: its "pieces" holds 20
+ * bytes per piece, so 16 MiB covers 800,000 pieces (a terabyte in 1 MiB
+ * pieces) with room for a long file list. A peer announcing more is lying
+ * or serving something we would not want to hold in memory. */
+#define BT_UT_METADATA_MAX_SIZE (16 * 1024 * 1024)
+
+/* The header of a ut_metadata message is a dictionary of three integers. */
+#define BT_UT_METADATA_MAX_DEPTH 2
+#define BT_UT_METADATA_MAX_ELEMENTS 16
+
+/* Pieces asked of one peer at a time: a few keep the pipe full on a slow
+ * link without one peer hoarding the whole dictionary. */
+#define BT_UT_METADATA_MAX_OUTSTANDING 4
+
+/* A peer that has not answered a metadata request in this long is given
+ * up on, and its pieces are asked of another. */
+#define BT_UT_METADATA_REQUEST_TIMEOUT_S 20
+
+/* Requests queued for answer per peer: the answer is 16 KiB for a request
+ * of 30 bytes, so an unbounded queue would let a peer make us send without
+ * limit. Beyond this a request is rejected, which BEP 9 allows. */
+#define BT_UT_METADATA_MAX_SEND_BUFFER (256 * 1024)
+
+/* Connections a metadata fetch keeps at once: metadata is small, a few
+ * peers are plenty, and more only hurts the swarm. */
+#define BT_METADATA_FETCH_MAX_PEERS 8
+
+/* A fetch with no connection and no address left to try fails after this
+ * long without news (the caller may add addresses from the DHT or trackers
+ * meanwhile). */
+#define BT_METADATA_FETCH_IDLE_TIMEOUT_S 60
+
+/* Before the metadata arrives we do not know the piece count, so a
+ * peer's bitfield cannot be checked; accept one this large (8 million
+ * pieces) and ignore it. */
+#define BT_METADATA_FETCH_MAX_MESSAGE (1024 * 1024 + 1)
+
+/* BEP 11: at most one PEX message a minute per peer, each with at most 50
+ * added and 50 dropped peers. */
+#define BT_PEX_INTERVAL_S 60
+#define BT_PEX_MAX_ADDED 50
+#define BT_PEX_MAX_DROPPED 50
+
+/* What we read from one PEX message: more than the BEP allows, so that a
+ * generous client is still heard, but bounded so that one message cannot
+ * fill the known-peer list. */
+#define BT_PEX_MAX_PARSED 200
+
+/* A peer sending PEX faster than this apart is ignored until it slows
+ * down (BEP 11 asks for a minute; timers drift, so allow a margin). */
+#define BT_PEX_MIN_RECEIVE_INTERVAL_S 45
+
+/* The bencoded part of a PEX message: a flat dictionary of strings. */
+#define BT_PEX_MAX_DEPTH 2
+#define BT_PEX_MAX_ELEMENTS 64
+
+/* BEP 14: the IPv4 multicast group and port. */
+#define BT_LSD_GROUP "239.192.152.143"
+#define BT_LSD_PORT 6771
+
+/* BEP 14 asks for an announce per torrent at most once a minute, and for
+ * a few minutes between rounds when nothing changes. */
+#define BT_LSD_ANNOUNCE_INTERVAL_S (5 * 60)
+#define BT_LSD_MIN_ANNOUNCE_INTERVAL_S 60
+
+/* A BT-SEARCH datagram is a handful of short header lines; BEP 14 lets one
+ * carry several info-hashes, each a 40-character line. */
+#define BT_LSD_MAX_DATAGRAM 1400
+#define BT_LSD_MAX_INFOHASHES_PER_MESSAGE 8
+
+/* Messages accepted from the LAN each second: more is a flood, and each
+ * can make us dial a peer. */
+#define BT_LSD_MAX_RECEIVED_PER_S 50
+
 /* Magnet links (bt-magnet). */
 
 /* The longest magnet link read. Links with a few dozen trackers are a few

@@ -11,6 +11,7 @@
 
 #include "bt-bencode.h"
 #include "bt-error.h"
+#include "bt-extension.h"
 #include "bt-limits.h"
 #include "bt-peer.h"
 
@@ -43,6 +44,8 @@ struct _BtPeer
 
   BtBitfield             *have;
   GHashTable             *requests;  /* (piece << 32 | begin) → length */
+  BtExtensionHandshake   *local_extensions; /* (nullable) what we announce */
+  BtExtensionHandshake   *peer_extensions;  /* (nullable) until its handshake */
 
   gint64                  started_us;
   gint64                  last_received_us;
@@ -63,6 +66,7 @@ struct _BtPeer
   guint                   handshaked : 1;
   guint                   got_first_message : 1;
   guint                   supports_fast : 1;
+  guint                   supports_extensions : 1;
   guint                   am_choking : 1;
   guint                   am_interested : 1;
   guint                   peer_choking : 1;
@@ -146,6 +150,28 @@ apply_message (BtPeer          *self,
 {
   self->got_first_message = TRUE;
 
+  /* Without metadata (a magnet being fetched) the piece count is unknown:
+   * piece-related messages cannot be checked, and the owner ignores them. */
+  if (self->n_pieces == 0)
+    {
+      switch (message->type)
+        {
+        case BT_MSG_HAVE:
+        case BT_MSG_BITFIELD:
+        case BT_MSG_HAVE_ALL:
+        case BT_MSG_HAVE_NONE:
+        case BT_MSG_REQUEST:
+        case BT_MSG_CANCEL:
+        case BT_MSG_REJECT:
+        case BT_MSG_SUGGEST:
+        case BT_MSG_ALLOWED_FAST:
+        case BT_MSG_PIECE:
+          return TRUE;
+        default:
+          break;
+        }
+    }
+
   switch (message->type)
     {
     case BT_MSG_CHOKE:
@@ -227,9 +253,31 @@ apply_message (BtPeer          *self,
         }
       break;
 
+    case BT_MSG_EXTENDED:
+      if (message->extended_id == BT_EXTENSION_HANDSHAKE)
+        {
+          g_autoptr(GError) error = NULL;
+
+          if (!self->supports_extensions)
+            {
+              fail (self, BT_ERROR_WIRE_PROTOCOL,
+                    "%s sent an extension handshake without announcing the extension protocol",
+                    self->address_string);
+              return FALSE;
+            }
+          if (self->peer_extensions == NULL)
+            self->peer_extensions = bt_extension_handshake_new ();
+          if (!bt_extension_handshake_parse (message->payload, message->payload_length,
+                                             self->peer_extensions, &error))
+            {
+              fail (self, BT_ERROR_WIRE_PROTOCOL, "%s: %s", self->address_string, error->message);
+              return FALSE;
+            }
+        }
+      break;
+
     case BT_MSG_KEEPALIVE:
     case BT_MSG_PORT:
-    case BT_MSG_EXTENDED:
     case BT_MSG_UNKNOWN:
     default:
       break;
@@ -276,7 +324,9 @@ process_input (BtPeer *self)
           self->client_name = bt_wire_peer_id_to_client_name (handshake.peer_id);
           self->supports_fast = bt_wire_reserved_test (handshake.reserved, BT_WIRE_RESERVED_FAST);
           self->handshaked = TRUE;
-          if (bt_wire_reserved_test (handshake.reserved, BT_WIRE_RESERVED_EXTENSION))
+          self->supports_extensions = bt_wire_reserved_test (handshake.reserved,
+                                                             BT_WIRE_RESERVED_EXTENSION);
+          if (self->supports_extensions)
             send_extended_handshake (self);
           self->last_received_us = g_get_monotonic_time ();
           if (self->callbacks->handshake != NULL)
@@ -387,21 +437,33 @@ bt_peer_flush (BtPeer *self)
                                    g_object_ref (self));
 }
 
-/* BEP 10's handshake, for what it tells about us even before we speak any
- * extension: "reqq" bounds how many requests the peer keeps queued with
- * us (Transmission otherwise pipelines thousands), "v" names us. */
+/* BEP 10's handshake: the extensions the owner asked us to announce
+ * (bt_peer_set_extensions()), and what it tells about us even without
+ * any: "reqq" bounds how many requests the peer keeps queued with us
+ * (Transmission otherwise pipelines thousands), "v" names us, "yourip"
+ * tells the peer how it reached us. */
 static void
 send_extended_handshake (BtPeer *self)
 {
-  g_autoptr(BtBencode) dict = bt_bencode_new_dict ();
+  BtExtensionHandshake ours = { { 0 } };
   g_autoptr(GBytes) payload = NULL;
   g_autoptr(GByteArray) out = g_byte_array_new ();
+  GInetAddress *ip = g_inet_socket_address_get_address (self->address);
 
-  bt_bencode_dict_set (dict, "m", bt_bencode_new_dict ());
-  bt_bencode_dict_set (dict, "reqq", bt_bencode_new_integer (BT_PEER_ADVERTISED_REQQ));
-  bt_bencode_dict_set (dict, "v", bt_bencode_new_string ("bTorrent " PACKAGE_VERSION));
-  payload = bt_bencode_encode (dict);
-  bt_wire_write_extended (out, 0, g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
+  if (self->local_extensions != NULL)
+    {
+      memcpy (ours.ids, self->local_extensions->ids, sizeof ours.ids);
+      ours.port = self->local_extensions->port;
+      ours.metadata_size = self->local_extensions->metadata_size;
+    }
+  ours.reqq = BT_PEER_ADVERTISED_REQQ;
+  ours.client = g_strdup ("bTorrent " PACKAGE_VERSION);
+  if (!g_inet_address_get_is_any (ip))
+    ours.yourip = g_object_ref (ip);
+  payload = bt_extension_handshake_build (&ours);
+  bt_extension_handshake_clear (&ours);
+  bt_wire_write_extended (out, BT_EXTENSION_HANDSHAKE, g_bytes_get_data (payload, NULL),
+                          g_bytes_get_size (payload));
   queue_bytes (self, out);
 }
 
@@ -472,6 +534,8 @@ bt_peer_finalize (GObject *object)
   g_clear_pointer (&self->writing, g_byte_array_unref);
   g_clear_pointer (&self->have, bt_bitfield_free);
   g_clear_pointer (&self->requests, g_hash_table_unref);
+  g_clear_pointer (&self->local_extensions, bt_extension_handshake_free);
+  g_clear_pointer (&self->peer_extensions, bt_extension_handshake_free);
 
   G_OBJECT_CLASS (bt_peer_parent_class)->finalize (object);
 }
@@ -530,7 +594,8 @@ bt_peer_new_outgoing (GInetSocketAddress    *address,
   memcpy (self->info_hash, info_hash, 20);
   memcpy (self->our_peer_id, our_peer_id, 20);
   self->n_pieces = n_pieces;
-  self->max_message_length = bt_wire_max_message_length (n_pieces);
+  self->max_message_length = n_pieces > 0 ? bt_wire_max_message_length (n_pieces)
+                                           : BT_METADATA_FETCH_MAX_MESSAGE;
   self->have = bt_bitfield_new (n_pieces);
   self->callbacks = callbacks;
   self->user_data = user_data;
@@ -1098,4 +1163,93 @@ bt_peer_add_hash_failure (BtPeer *self)
 {
   g_return_if_fail (BT_IS_PEER (self));
   self->hash_failures++;
+}
+
+/**
+ * bt_peer_set_extensions:
+ * @ours: the extensions to announce: @ours->ids (the BtExtension value as
+ *   the id, see bt-extension.h), @ours->port and @ours->metadata_size; the
+ *   peer fills in "v", "reqq" and "yourip" itself
+ *
+ * Chooses what our extended handshake announces. Call before
+ * bt_peer_start(); without it the handshake announces no extension.
+ */
+void
+bt_peer_set_extensions (BtPeer                     *self,
+                        const BtExtensionHandshake *ours)
+{
+  g_return_if_fail (BT_IS_PEER (self));
+  g_return_if_fail (ours != NULL);
+
+  g_clear_pointer (&self->local_extensions, bt_extension_handshake_free);
+  self->local_extensions = bt_extension_handshake_copy (ours);
+}
+
+/**
+ * bt_peer_get_extensions:
+ *
+ * Returns: (nullable) (transfer none): the peer's extended handshake, the
+ *   latest one merged over the earlier ones; %NULL until one arrived
+ */
+const BtExtensionHandshake *
+bt_peer_get_extensions (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), NULL);
+  return self->peer_extensions;
+}
+
+/**
+ * bt_peer_supports_extension:
+ *
+ * Returns: whether both we announced @extension and the peer did
+ */
+gboolean
+bt_peer_supports_extension (BtPeer      *self,
+                            BtExtension  extension)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), FALSE);
+  g_return_val_if_fail (extension > BT_EXTENSION_HANDSHAKE && extension < BT_EXTENSION_N, FALSE);
+
+  return self->peer_extensions != NULL && self->peer_extensions->ids[extension] != 0
+         && self->local_extensions != NULL && self->local_extensions->ids[extension] != 0;
+}
+
+/**
+ * bt_peer_send_extended:
+ * @payload: (array length=length): the message after the extension id
+ *
+ * Sends an extension message with the id the peer chose for @extension.
+ *
+ * Returns: whether it was sent; %FALSE when the peer does not speak
+ *   @extension (see bt_peer_supports_extension()) or is closed
+ */
+gboolean
+bt_peer_send_extended (BtPeer       *self,
+                       BtExtension   extension,
+                       const guint8 *payload,
+                       gsize         length)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+
+  g_return_val_if_fail (BT_IS_PEER (self), FALSE);
+  g_return_val_if_fail (payload != NULL || length == 0, FALSE);
+
+  if (self->closed || !bt_peer_supports_extension (self, extension))
+    return FALSE;
+  bt_wire_write_extended (out, self->peer_extensions->ids[extension], payload, length);
+  queue_bytes (self, out);
+  return TRUE;
+}
+
+/**
+ * bt_peer_supports_extensions:
+ *
+ * Returns: whether the peer's handshake announced the extension protocol
+ *   (BEP 10), so that its extended handshake is worth waiting for
+ */
+gboolean
+bt_peer_supports_extensions (BtPeer *self)
+{
+  g_return_val_if_fail (BT_IS_PEER (self), FALSE);
+  return self->supports_extensions;
 }

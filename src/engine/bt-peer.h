@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "bt-bitfield.h"
+#include "bt-extension.h"
 #include "bt-wire.h"
 
 G_BEGIN_DECLS
@@ -114,5 +115,16 @@ double              bt_peer_get_upload_rate   (BtPeer                *self);
 gboolean            bt_peer_is_snubbed        (BtPeer                *self);
 guint               bt_peer_get_hash_failures (BtPeer                *self);
 void                bt_peer_add_hash_failure  (BtPeer                *self);
+
+void                bt_peer_set_extensions    (BtPeer                *self,
+                                               const BtExtensionHandshake *ours);
+const BtExtensionHandshake *bt_peer_get_extensions (BtPeer           *self);
+gboolean            bt_peer_supports_extensions (BtPeer              *self);
+gboolean            bt_peer_supports_extension (BtPeer               *self,
+                                               BtExtension            extension);
+gboolean            bt_peer_send_extended     (BtPeer                *self,
+                                               BtExtension            extension,
+                                               const guint8          *payload,
+                                               gsize                  length);
 
 G_END_DECLS

@@ -33,6 +33,14 @@
  * out of order, which the file system's delayed allocation mostly absorbs.
  * A full disk shows as ENOSPC on a later write: BT_ERROR_NO_SPACE.
  *
+ * Files already there. A file at a torrent file's path that is no larger
+ * than it is taken for this torrent's partial download, as every client
+ * does (a recheck keeps its good pieces, the rest are written over). One
+ * that is larger cannot be ours, and where the torrent has data to write
+ * it is never written (nor truncated): BT_ERROR_STORAGE_UNSAFE, until the
+ * person moves it away. Reading it is harmless, so a recheck may still
+ * find the torrent's data in it.
+ *
  * Threads. Reads and writes run on a process-wide pool of worker threads,
  * one per core: enough to keep a fast disk and every core's SHA1 busy, and
  * bounded however many torrents are running. Each job is a GTask, so its
@@ -315,6 +323,22 @@ open_file (BtStorage  *self,
 
       g_set_error (error, BT_ERROR, BT_ERROR_IO,
                    "“%s” is not a regular file; move it away so the torrent can use its name",
+                   display);
+      close (fd);
+      return -1;
+    }
+  if (writable && size > 0 && (guint64) st.st_size > size)
+    {
+      /* Ours never grow past the torrent's size (they are created at it),
+       * so this file is someone else's: writing pieces into it would
+       * destroy it. Only the person can decide to give up its name. (An
+       * empty torrent file is never written, so what is there may stay.) */
+      g_autofree char *display = display_path (self, relative);
+
+      g_set_error (error, BT_ERROR, BT_ERROR_STORAGE_UNSAFE,
+                   "“%s” already exists and is larger than the torrent's file, so it is not "
+                   "this torrent's download; bTorrent does not write over it. Move it away "
+                   "or choose another download folder.",
                    display);
       close (fd);
       return -1;
