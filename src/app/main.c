@@ -37,6 +37,24 @@ bt_app_locale_dir (void)
   return g_strdup (LOCALEDIR);
 }
 
+/* Runs before BtApplication's own open handler. One debug line per file or
+ * link (G_MESSAGES_DEBUG=bt-app) shows that a double-click or `gio open`
+ * reached this process, however it was started; tests/desktop relies on it. */
+static void
+bt_app_open_cb (GApplication  *application,
+                GFile        **files,
+                int            n_files,
+                const char    *hint,
+                gpointer       user_data)
+{
+  for (int i = 0; i < n_files; i++)
+    {
+      g_autofree char *uri = g_file_get_uri (files[i]);
+
+      g_debug ("open: %s", uri);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -51,6 +69,7 @@ main (int   argc,
   textdomain (GETTEXT_PACKAGE);
 
   app = bt_application_new (APP_ID, G_APPLICATION_DEFAULT_FLAGS);
+  g_signal_connect (app, "open", G_CALLBACK (bt_app_open_cb), NULL);
   /* Shown by `btorrent --help`, before any window exists. */
   g_application_set_option_context_parameter_string (G_APPLICATION (app),
                                                      _("[FILE.torrent|MAGNET-LINK…]"));
