@@ -1051,3 +1051,16 @@ bt_announcer_get_trackers (BtAnnouncer *self)
 
   return array;
 }
+
+/**
+ * bt_announcer_set_port:
+ *
+ * The listening port to announce from the next announce on.
+ */
+void
+bt_announcer_set_port (BtAnnouncer *self,
+                       guint16      port)
+{
+  g_return_if_fail (BT_IS_ANNOUNCER (self));
+  self->port = port;
+}

@@ -81,6 +81,8 @@ BtAnnouncer  *bt_announcer_new              (const guint8             *info_hash
                                              SoupSession              *session);
 void          bt_announcer_add_tier         (BtAnnouncer              *self,
                                              const char * const       *urls);
+void          bt_announcer_set_port         (BtAnnouncer              *self,
+                                             guint16                   port);
 void          bt_announcer_set_timing       (BtAnnouncer              *self,
                                              const BtAnnouncerTiming  *timing);
 void          bt_announcer_set_stats        (BtAnnouncer              *self,

@@ -49,6 +49,7 @@ typedef enum
   BT_ERROR_CANCELLED,
   BT_ERROR_MAGNET_INVALID,      /* a magnet link we cannot read */
   BT_ERROR_KRPC_INVALID,        /* a DHT (KRPC) message we cannot read */
+  BT_ERROR_RESUME_INVALID,      /* a fast-resume file is damaged or does not fit its torrent */
 } BtError;
 
 GQuark bt_error_quark (void);

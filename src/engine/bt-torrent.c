@@ -2308,6 +2308,7 @@ bt_torrent_restore (BtTorrent        *self,
       bt_bitfield_free (self->have);
       self->have = bt_bitfield_copy (have);
       self->restored = TRUE;
+      bt_picker_set_have (self->picker, self->have);
       recount_files (self);
       update_files (self);
     }
@@ -2535,4 +2536,89 @@ bt_torrent_get_peers (BtTorrent *self)
 {
   g_return_val_if_fail (BT_IS_TORRENT (self), NULL);
   return G_LIST_MODEL (self->peer_list);
+}
+
+/**
+ * bt_torrent_is_verified:
+ *
+ * Returns: whether the have-set is known good: the torrent checked its
+ *   data, or a matching resume file vouched for it, or it started from
+ *   nothing (skip_check)
+ */
+gboolean
+bt_torrent_is_verified (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), FALSE);
+  return self->restored || (self->config.skip_check && self->state != BT_TORRENT_STATE_STOPPED);
+}
+
+guint64
+bt_torrent_get_download_limit (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+  return bt_rate_limit_get_rate (self->download_limit);
+}
+
+/**
+ * bt_torrent_set_port:
+ *
+ * The listening port to announce from the next announce on.
+ */
+void
+bt_torrent_set_port (BtTorrent *self,
+                     guint16    port)
+{
+  g_return_if_fail (BT_IS_TORRENT (self));
+
+  self->config.port = port;
+  if (self->announcer != NULL)
+    bt_announcer_set_port (self->announcer, port);
+}
+
+/**
+ * bt_torrent_merge_trackers:
+ *
+ * Adds the trackers of another copy of the same torrent (added again, or
+ * from a magnet link) that this one does not know, as new tiers.
+ */
+void
+bt_torrent_merge_trackers (BtTorrent  *self,
+                           BtMetainfo *meta)
+{
+  g_autoptr(GHashTable) known = g_hash_table_new (g_str_hash, g_str_equal);
+  guint n_new = 0;
+
+  g_return_if_fail (BT_IS_TORRENT (self));
+  g_return_if_fail (BT_IS_METAINFO (meta));
+
+  for (guint t = 0; t < bt_metainfo_get_n_tiers (self->meta); t++)
+    for (const char * const *url = bt_metainfo_get_tier (self->meta, t); *url != NULL; url++)
+      g_hash_table_add (known, (gpointer) *url);
+
+  for (guint t = 0; t < bt_metainfo_get_n_tiers (meta); t++)
+    {
+      g_autoptr(GPtrArray) fresh = g_ptr_array_new ();
+
+      for (const char * const *url = bt_metainfo_get_tier (meta, t); *url != NULL; url++)
+        if (!g_hash_table_contains (known, *url))
+          g_ptr_array_add (fresh, (gpointer) *url);
+      if (fresh->len == 0)
+        continue;
+      g_ptr_array_add (fresh, NULL);
+      if (self->announcer == NULL)
+        {
+          self->announcer = bt_announcer_new (bt_metainfo_get_info_hash (self->meta),
+                                              self->config.peer_id, self->config.port,
+                                              self->config.soup_session);
+          g_signal_connect_object (self->announcer, "peers-found",
+                                   G_CALLBACK (peers_found_cb), self, 0);
+        }
+      bt_announcer_add_tier (self->announcer, (const char * const *) fresh->pdata);
+      n_new += fresh->len - 1;
+    }
+  if (n_new == 0)
+    return;
+  g_message ("%s: %u more trackers", bt_metainfo_get_name (self->meta), n_new);
+  if (self->state == BT_TORRENT_STATE_DOWNLOADING || self->state == BT_TORRENT_STATE_SEEDING)
+    bt_announcer_start (self->announcer); /* no-op when running already */
 }

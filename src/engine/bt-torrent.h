@@ -137,6 +137,12 @@ void            bt_torrent_set_queue_position (BtTorrent              *self,
                                                guint                   position);
 guint           bt_torrent_get_queue_position (BtTorrent              *self);
 void            bt_torrent_recheck            (BtTorrent              *self);
+gboolean        bt_torrent_is_verified        (BtTorrent              *self);
+guint64         bt_torrent_get_download_limit (BtTorrent              *self);
+void            bt_torrent_set_port           (BtTorrent              *self,
+                                               guint16                 port);
+void            bt_torrent_merge_trackers     (BtTorrent              *self,
+                                               BtMetainfo             *meta);
 void            bt_torrent_set_save_path      (BtTorrent              *self,
                                                const char             *save_path);
 void            bt_torrent_fail               (BtTorrent              *self,
