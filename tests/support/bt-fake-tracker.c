@@ -24,6 +24,7 @@ typedef enum
   REPLY_GZIP,
   REPLY_REDIRECT,
   REPLY_HANG,
+  REPLY_ENDLESS,
 } ReplyKind;
 
 typedef struct
@@ -32,7 +33,8 @@ typedef struct
   guint      status;
   GBytes    *body;
   char      *location;
-  guint      delay_ms;
+  guint      delay_ms;   /* REPLY_ENDLESS: between chunks */
+  gsize      chunk_size; /* REPLY_ENDLESS */
 } Reply;
 
 typedef struct
@@ -45,6 +47,9 @@ typedef struct
   GBytes            *response;
   GSource           *delay;
   gboolean           pending;   /* a read or write is in flight */
+  GBytes            *chunk;     /* REPLY_ENDLESS: what is sent, again and again */
+  guint              interval_ms;
+  gboolean           headers_sent;
 } HttpConn;
 
 struct _BtFakeHttpTracker
@@ -86,6 +91,7 @@ http_conn_free (HttpConn *conn)
   g_object_unref (conn->cancellable);
   g_byte_array_unref (conn->request);
   g_clear_pointer (&conn->response, g_bytes_unref);
+  g_clear_pointer (&conn->chunk, g_bytes_unref);
   g_free (conn);
 }
 
@@ -124,7 +130,9 @@ build_response (Reply *reply)
                           reply->status == 200 ? "OK" : "Scripted");
   g_string_append (out, "Server: bt-fake-tracker\r\nConnection: close\r\n"
                         "Content-Type: text/plain\r\n");
-  g_string_append_printf (out, "Content-Length: %" G_GSIZE_FORMAT "\r\n", body_length);
+  /* An endless body has no length: it runs until the connection closes. */
+  if (reply->kind != REPLY_ENDLESS)
+    g_string_append_printf (out, "Content-Length: %" G_GSIZE_FORMAT "\r\n", body_length);
   if (reply->kind == REPLY_GZIP)
     g_string_append (out, "Content-Encoding: gzip\r\n");
   if (reply->kind == REPLY_REDIRECT)
@@ -146,6 +154,51 @@ written_cb (GObject      *source,
   conn->pending = FALSE;
   g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL);
   http_conn_done (conn);
+}
+
+static void send_chunk (HttpConn *conn);
+
+static gboolean
+chunk_delay_cb (gpointer user_data)
+{
+  HttpConn *conn = user_data;
+
+  g_clear_pointer (&conn->delay, g_source_unref);
+  send_chunk (conn);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+chunk_written_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  HttpConn *conn = user_data;
+
+  conn->pending = FALSE;
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL)
+      || conn->tracker == NULL)
+    {
+      /* The client gave up, as it should. */
+      http_conn_done (conn);
+      return;
+    }
+  conn->delay = g_timeout_source_new (conn->interval_ms);
+  g_source_set_callback (conn->delay, chunk_delay_cb, conn, NULL);
+  g_source_attach (conn->delay, g_main_context_get_thread_default ());
+}
+
+/* The headers first (conn->response), then conn->chunk forever. */
+static void
+send_chunk (HttpConn *conn)
+{
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn->connection));
+  GBytes *data = conn->headers_sent ? conn->chunk : conn->response;
+
+  conn->headers_sent = TRUE;
+  conn->pending = TRUE;
+  g_output_stream_write_all_async (out, g_bytes_get_data (data, NULL), g_bytes_get_size (data),
+                                   G_PRIORITY_DEFAULT, conn->cancellable, chunk_written_cb, conn);
 }
 
 static void
@@ -194,6 +247,17 @@ handle_request (HttpConn   *conn,
     return;
 
   conn->response = build_response (reply);
+  if (reply->kind == REPLY_ENDLESS)
+    {
+      guint8 *junk = g_malloc (reply->chunk_size);
+
+      /* Looks like the start of a reply that never closes. */
+      memset (junk, '9', reply->chunk_size);
+      conn->chunk = g_bytes_new_take (junk, reply->chunk_size);
+      conn->interval_ms = reply->delay_ms;
+      send_chunk (conn);
+      return;
+    }
   if (reply->delay_ms > 0)
     {
       conn->delay = g_timeout_source_new (reply->delay_ms);
@@ -378,6 +442,21 @@ bt_fake_http_tracker_reply_redirect (BtFakeHttpTracker *self,
                                      const char        *location)
 {
   push (self, REPLY_REDIRECT, 0, 302, NULL, 0, location);
+}
+
+void
+bt_fake_http_tracker_reply_endless (BtFakeHttpTracker *self,
+                                    gsize              chunk_size,
+                                    guint              interval_ms)
+{
+  Reply *reply = g_new0 (Reply, 1);
+
+  g_return_if_fail (chunk_size > 0);
+  reply->kind = REPLY_ENDLESS;
+  reply->status = 200;
+  reply->chunk_size = chunk_size;
+  reply->delay_ms = interval_ms;
+  g_ptr_array_add (self->script, reply);
 }
 
 void

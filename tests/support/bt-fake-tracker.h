@@ -39,6 +39,11 @@ void               bt_fake_http_tracker_reply_gzip     (BtFakeHttpTracker *self,
 void               bt_fake_http_tracker_reply_redirect (BtFakeHttpTracker *self,
                                                         const char        *location);
 void               bt_fake_http_tracker_reply_hang     (BtFakeHttpTracker *self);
+/* A 200 whose body never ends: no Content-Length, and @chunk_size bytes
+ * every @interval_ms until the client hangs up (0: as fast as it reads). */
+void               bt_fake_http_tracker_reply_endless  (BtFakeHttpTracker *self,
+                                                        gsize              chunk_size,
+                                                        guint              interval_ms);
 
 /* Requests received so far, each as "path?query" with the query exactly as
  * sent (still percent-encoded). */
