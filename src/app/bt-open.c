@@ -384,27 +384,6 @@ file_display_name (GFile *file)
   return g_file_get_parse_name (file);
 }
 
-/* TEMPORARY until bt_session_add() and bt_session_add_magnet() link. */
-static BtTorrent *
-session_add (BtSession           *session,
-             BtMetainfo          *meta,
-             const BtAddOptions  *options,
-             GError             **error)
-{
-  return bt_session_add_torrent (session, meta, options->save_path, FALSE, error);
-}
-
-static BtTorrent *
-session_add_magnet (BtSession           *session,
-                    const char          *uri,
-                    const BtAddOptions  *options,
-                    GError             **error)
-{
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                       "Magnet links are not supported yet");
-  return NULL;
-}
-
 static void
 add_metainfo (GtkWindow  *parent,
               BtSession  *session,
@@ -412,7 +391,7 @@ add_metainfo (GtkWindow  *parent,
               BtMetainfo *meta)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(BtTorrent) torrent = NULL;
+  BtTorrent *torrent = NULL;
   BtAddOptions options = { 0 };
 
   if (settings_get (settings, "show-add-dialog", TRUE))
@@ -424,7 +403,7 @@ add_metainfo (GtkWindow  *parent,
   if (settings_get (settings, "start-paused", FALSE))
     options.flags |= BT_ADD_PAUSED;
 
-  torrent = session_add (session, meta, &options, &error);
+  torrent = bt_session_add (session, meta, &options, NULL, &error);
   if (torrent == NULL)
     {
       g_autofree char *primary = NULL;
@@ -514,7 +493,7 @@ bt_open_add_magnet (GtkWindow  *parent,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BtMagnet) magnet = NULL;
-  g_autoptr(BtTorrent) torrent = NULL;
+  BtTorrent *torrent = NULL;
   BtAddOptions options = { 0 };
 
   g_return_if_fail (parent == NULL || GTK_IS_WINDOW (parent));
@@ -528,7 +507,7 @@ bt_open_add_magnet (GtkWindow  *parent,
   /* Parsed here too, so a bad link gets the parser's own message. */
   magnet = bt_magnet_parse (uri, &error);
   if (magnet != NULL)
-    torrent = session_add_magnet (session, uri, &options, &error);
+    torrent = bt_session_add_magnet (session, uri, &options, NULL, &error);
 
   if (torrent == NULL)
     bt_app_show_error (parent, _("Could not add the magnet link"), error);

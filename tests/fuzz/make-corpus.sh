@@ -11,6 +11,8 @@
 #   corpus/tracker-http/, corpus/tracker-udp/
 #                     tracker replies, hand-made (valid-*, bad-*) and what
 #                     opentracker answered (opentracker-*)
+#   corpus/magnet/    magnet links, valid (valid-*) and not (bad-*)
+#   corpus/krpc/      DHT datagrams: the BEP 5 examples and hostile ones
 #
 # It writes only the files it names and leaves the rest alone, in particular
 # the crash-* reproducers, committed by hand and listed here with the bug
@@ -483,6 +485,102 @@ EOF
   kill "$ot_pid" 2>/dev/null || true
   wait "$ot_pid" 2>/dev/null || true
 fi
+
+# --- magnet, krpc ---------------------------------------------------------------
+
+# Magnet seeds are link texts; krpc seeds are single DHT datagrams, the
+# BEP 5 examples and hostile variants (valid-*, bad-*).
+magnet_dir=$here/corpus/magnet
+krpc_dir=$here/corpus/krpc
+mkdir -p "$magnet_dir" "$krpc_dir"
+
+python3 - "$magnet_dir" "$krpc_dir" <<'EOF'
+import os
+import sys
+
+magnet_dir, krpc_dir = sys.argv[1:3]
+
+def put(folder, name, data):
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+
+HEX = "c12fe1c06bba254a9dc9f519b335aa7c1367a88a"
+B32 = "YEX6DQDLXISUVHOJ6UM3GNNKPQJWPKEK"
+BTMH = "1220" + HEX + "0" * 24
+
+put(magnet_dir, "valid-hex", "magnet:?xt=urn:btih:" + HEX)
+put(magnet_dir, "valid-base32", "magnet:?xt=urn:btih:" + B32 + "&dn=name")
+put(magnet_dir, "valid-full",
+    "magnet:?xt=urn:btih:" + HEX + "&dn=Big+Buck%20Bunny&xl=276134947"
+    "&tr=udp%3A%2F%2Ftracker.example%3A6969&tr.1=http://a.example/announce?x=1%26y=2"
+    "&ws=https%3A%2F%2Fseed.example%2F&x.pe=10.0.0.1:6881&x.pe=%5B2001:db8::1%5D:51413"
+    "&x.pe=peer.example:7000&so=0-3")
+put(magnet_dir, "valid-hybrid", "magnet:?xt=urn:btmh:" + BTMH + "&xt=urn:btih:" + HEX)
+put(magnet_dir, "valid-junk-urls",
+    "magnet:?&&=x&xt=urn:btih:" + HEX + "&tr=not%20a%20url&tr=&ws=%FF%FE&dn=%1B%5B31mred%C3%28")
+put(magnet_dir, "bad-v2-only", "magnet:?xt=urn:btmh:" + BTMH)
+put(magnet_dir, "bad-no-hash", "magnet:?dn=x&tr=http://a/")
+put(magnet_dir, "bad-short-hash", "magnet:?xt=urn:btih:" + HEX[:-1])
+put(magnet_dir, "bad-two-hashes",
+    "magnet:?xt=urn:btih:" + HEX + "&xt=urn:btih:" + "0" * 40)
+put(magnet_dir, "bad-escape", "magnet:?xt=urn:btih:" + HEX + "&dn=%4")
+put(magnet_dir, "bad-nul", "magnet:?xt=urn:btih:" + HEX + "&dn=a%00b")
+put(magnet_dir, "bad-peer", "magnet:?xt=urn:btih:" + HEX + "&x.pe=[1.2.3.4]:80")
+put(magnet_dir, "bad-port", "magnet:?xt=urn:btih:" + HEX + "&x.pe=1.2.3.4:65536")
+put(magnet_dir, "bad-length", "magnet:?xt=urn:btih:" + HEX + "&xl=-1")
+put(magnet_dir, "bad-tracker-cap",
+    "magnet:?xt=urn:btih:" + HEX + "".join("&tr=http://t%d.example/" % i for i in range(201)))
+
+def enc(v):
+    if isinstance(v, int):
+        return b"i%de" % v
+    if isinstance(v, str):
+        v = v.encode()
+    if isinstance(v, bytes):
+        return b"%d:%s" % (len(v), v)
+    if isinstance(v, list):
+        return b"l" + b"".join(enc(x) for x in v) + b"e"
+    if isinstance(v, dict):
+        items = sorted((k.encode() if isinstance(k, str) else k, x) for k, x in v.items())
+        return b"d" + b"".join(enc(k) + enc(x) for k, x in items) + b"e"
+    raise TypeError(v)
+
+ID1 = b"abcdefghij0123456789"
+ID2 = b"mnopqrstuvwxyz123456"
+
+def q(method, args, **extra):
+    d = {"t": "aa", "y": "q", "q": method, "a": dict(id=ID1, **args)}
+    d.update(extra)
+    return enc(d)
+
+def r(body):
+    return enc({"t": "aa", "y": "r", "r": dict(id=ID2, **body)})
+
+put(krpc_dir, "valid-ping", q("ping", {}))
+put(krpc_dir, "valid-ping-ro", q("ping", {}, ro=1))
+put(krpc_dir, "valid-find-node", q("find_node", {"target": ID2}))
+put(krpc_dir, "valid-get-peers", q("get_peers", {"info_hash": ID2}))
+put(krpc_dir, "valid-announce", q("announce_peer", {"info_hash": ID2, "port": 6881,
+                                                   "implied_port": 1, "token": "aoeusnth"}))
+put(krpc_dir, "valid-unknown-method", q("vote", {"target": ID2}))
+put(krpc_dir, "valid-response-ping", r({}))
+put(krpc_dir, "valid-response-nodes", r({"nodes": b"".join(bytes([i]) * 20 + bytes([10, 0, 0, i, 0x1a, 0xe1]) for i in range(8))}))
+put(krpc_dir, "valid-response-values", r({"token": "tok", "values": [b"axje.u", b"idhtnm", b"\x01" * 18]}))
+put(krpc_dir, "valid-error", enc({"t": "aa", "y": "e", "e": [201, "A Generic Error Ocurred"]}))
+put(krpc_dir, "bad-not-dict", b"li1ee")
+put(krpc_dir, "bad-no-tid", enc({"y": "q", "q": "ping", "a": {"id": ID1}}))
+put(krpc_dir, "bad-short-id", q("ping", {}).replace(b"2:id20:" + ID1, b"2:id19:" + ID1[:19]))
+put(krpc_dir, "bad-nodes-length", r({"nodes": b"x" * 25}))
+put(krpc_dir, "bad-values-type", r({"values": [1, 2]}))
+put(krpc_dir, "bad-announce-no-token", q("announce_peer", {"info_hash": ID2, "port": 6881}))
+put(krpc_dir, "bad-announce-port", q("announce_peer", {"info_hash": ID2, "port": 70000, "token": "x"}))
+put(krpc_dir, "bad-error-code", enc({"t": "aa", "y": "e", "e": ["x", 1]}))
+put(krpc_dir, "bad-oversized", q("ping", {"pad": b"x" * 1600}))
+EOF
+
+echo "make-corpus: $(ls "$magnet_dir" | wc -l) magnet and $(ls "$krpc_dir" | wc -l) krpc seeds"
 
 echo "make-corpus: $(ls "$wire_dir" | wc -l) wire, $(ls "$http_dir" | wc -l) tracker-http and" \
   "$(ls "$udp_dir" | wc -l) tracker-udp seeds"
