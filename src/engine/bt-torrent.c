@@ -17,10 +17,12 @@
 #include "bt-file-private.h"
 #include "bt-limits.h"
 #include "bt-peer.h"
+#include "bt-pex.h"
 #include "bt-picker.h"
 #include "bt-ratelimit.h"
 #include "bt-storage.h"
 #include "bt-torrent.h"
+#include "bt-ut-metadata.h"
 #include "bt-verify.h"
 
 typedef struct
@@ -1157,6 +1159,70 @@ run_choker (BtTorrent *self,
     }
 }
 
+/* Extensions (BEP 10): metadata for magnet peers (BEP 9), and peer
+ * exchange (BEP 11) unless the torrent is private (BEP 27) or it is off. */
+static gboolean
+pex_allowed (BtTorrent *self)
+{
+  return !self->config.disable_pex && !bt_metainfo_is_private (self->meta);
+}
+
+static void
+configure_extensions (BtTorrent *self,
+                      BtPeer    *peer)
+{
+  BtExtensionHandshake ours = { { 0 } };
+
+  ours.ids[BT_EXTENSION_UT_METADATA] = BT_EXTENSION_UT_METADATA;
+  if (pex_allowed (self))
+    ours.ids[BT_EXTENSION_UT_PEX] = BT_EXTENSION_UT_PEX;
+  ours.port = self->config.port;
+  ours.metadata_size = g_bytes_get_size (bt_metainfo_get_info_bytes (self->meta));
+  bt_peer_set_extensions (peer, &ours);
+}
+
+static void
+handle_extended (BtTorrent       *self,
+                 BtPeer          *peer,
+                 const BtMessage *message)
+{
+  switch (message->extended_id)
+    {
+    case BT_EXTENSION_UT_METADATA:
+      bt_ut_metadata_serve (peer, bt_metainfo_get_info_bytes (self->meta), message->payload,
+                            message->payload_length);
+      break;
+
+    case BT_EXTENSION_UT_PEX:
+      if (pex_allowed (self))
+        {
+          g_autoptr(GPtrArray) added = bt_pex_receive (peer, message->payload,
+                                                       message->payload_length,
+                                                       g_get_monotonic_time ());
+
+          for (guint i = 0; added != NULL && i < added->len; i++)
+            bt_torrent_add_peer_address (self, g_ptr_array_index (added, i));
+        }
+      break;
+
+    default:
+      break;
+    }
+}
+
+static void
+send_pex (BtTorrent *self,
+          gint64     now)
+{
+  g_autoptr(GPtrArray) current = NULL;
+
+  if (!pex_allowed (self))
+    return;
+  current = bt_pex_collect (self->peers);
+  for (guint i = 0; i < self->peers->len; i++)
+    bt_pex_send (g_ptr_array_index (self->peers, i), current, now);
+}
+
 static void
 peer_handshake_cb (BtPeer   *peer,
                    gpointer  user_data)
@@ -1353,6 +1419,10 @@ peer_message_cb (BtPeer          *peer,
       set_peer_choked (self, peer, TRUE);
       break;
 
+    case BT_MSG_EXTENDED:
+      handle_extended (self, peer, message);
+      break;
+
     default:
       break;
     }
@@ -1431,6 +1501,7 @@ connect_more_peers (BtTorrent *self)
       peer = bt_peer_new_outgoing (known->address, bt_metainfo_get_info_hash (self->meta),
                                    self->config.peer_id, bt_metainfo_get_n_pieces (self->meta),
                                    &peer_callbacks, self);
+      configure_extensions (self, peer);
       add_peer (self, peer);
       half_open++;
       bt_peer_start (peer);
@@ -1504,6 +1575,7 @@ tick_cb (gpointer user_data)
     serve_requests (self, g_ptr_array_index (peers, i));
 
   connect_more_peers (self);
+  send_pex (self, now);
   /* Short of peers: ask the trackers early (they keep to min interval). */
   if (self->announcer != NULL && self->state == BT_TORRENT_STATE_DOWNLOADING
       && self->peers->len < BT_TORRENT_WANT_MORE_PEERS)
@@ -2038,6 +2110,7 @@ bt_torrent_accept_peer (BtTorrent         *self,
   peer = bt_peer_new_incoming (connection, received, bt_metainfo_get_info_hash (self->meta),
                                self->config.peer_id, bt_metainfo_get_n_pieces (self->meta),
                                &peer_callbacks, self);
+  configure_extensions (self, peer);
   add_peer (self, peer);
   bt_peer_start (peer);
 }

@@ -79,6 +79,7 @@ void          bt_peer_budget_unref (BtPeerBudget *budget);
  * @download_rate: this torrent's download limit in bytes/s; 0: none of
  *   its own
  * @download_parent: (nullable): the session's download bucket, above ours
+ * @disable_pex: no peer exchange (BEP 11); private torrents never do it
  */
 typedef struct
 {
@@ -94,6 +95,7 @@ typedef struct
   BtRateLimit *upload_parent;
   guint64      download_rate;
   BtRateLimit *download_parent;
+  gboolean     disable_pex;
 } BtTorrentConfig;
 
 BtTorrent      *bt_torrent_new                (BtMetainfo             *meta,
