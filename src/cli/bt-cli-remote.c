@@ -15,6 +15,8 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,10 +26,10 @@
 #define NOT_RUNNING \
   "bTorrent is not running; start it with `btorrent-cli daemon` or open the app"
 
-/* Adding checks nothing on disk before it answers, but removing with the
- * data deletes files, which on a slow disk or a big torrent takes long. */
+/* The longest call parses a .torrent of up to BT_BENCODE_MAX_SIZE in the
+ * serving process; nothing waits for the disk or the network (checking
+ * and deleting data happen after the reply). */
 #define CALL_TIMEOUT_MS (60 * 1000)
-#define REMOVE_TIMEOUT_MS (10 * 60 * 1000)
 
 typedef struct
 {
@@ -420,6 +422,7 @@ static int
 run_on_hashes (int          argc,
                char       **argv,
                const char  *method,
+               const char  *summary,
                const char  *done)
 {
   g_autoptr(GOptionContext) context = NULL;
@@ -435,16 +438,15 @@ run_on_hashes (int          argc,
   const GOptionEntry remove_options[] = {
     { "delete-data", 0, 0, G_OPTION_ARG_NONE, &delete_data,
       "Also delete the files it downloaded", NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &args, NULL, "HASH…" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &args, NULL, NULL },
     { NULL }
   };
   const GOptionEntry options[] = {
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &args, NULL, "HASH…|all" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &args, NULL, NULL },
     { NULL }
   };
 
-  context = g_option_context_new (remove ? "HASH… — remove torrents from the running session"
-                                         : "HASH…|all — for torrents of the running session");
+  context = g_option_context_new (summary);
   g_option_context_set_description (context,
                                     "A HASH is an info-hash, or its start as long as it names one "
                                     "torrent (`btorrent-cli list` shows the first 8 digits).");
@@ -478,8 +480,7 @@ run_on_hashes (int          argc,
     parameters = g_variant_new ("(^asb)", (char **) hashes->pdata, delete_data);
   else
     parameters = g_variant_new ("(^as)", (char **) hashes->pdata);
-  reply = remote_call (&remote, method, parameters, NULL,
-                       remove && delete_data ? REMOVE_TIMEOUT_MS : CALL_TIMEOUT_MS, &error);
+  reply = remote_call (&remote, method, parameters, NULL, CALL_TIMEOUT_MS, &error);
   if (reply == NULL)
     {
       bt_cli_error ("%s", error->message);
@@ -494,21 +495,24 @@ int
 bt_cli_pause (int    argc,
               char **argv)
 {
-  return run_on_hashes (argc, argv, "Pause", "Paused");
+  return run_on_hashes (argc, argv, "Pause", "HASH…|all — stop torrents of the running session",
+                        "Paused");
 }
 
 int
 bt_cli_resume (int    argc,
                char **argv)
 {
-  return run_on_hashes (argc, argv, "Resume", "Resumed");
+  return run_on_hashes (argc, argv, "Resume", "HASH…|all — start paused torrents again",
+                        "Resumed");
 }
 
 int
 bt_cli_remove (int    argc,
                char **argv)
 {
-  return run_on_hashes (argc, argv, "Remove", "Removed");
+  return run_on_hashes (argc, argv, "Remove",
+                        "HASH… — remove torrents from the running session", "Removed");
 }
 
 /* --- add ------------------------------------------------------------------ */
@@ -576,7 +580,7 @@ bt_cli_add (int    argc,
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
       "Folder to save into (default: the session's download folder)", "DIR" },
     { "paused", 0, 0, G_OPTION_ARG_NONE, &paused, "Add it stopped; `resume` starts it", NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, "FILE.torrent|MAGNET…" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL },
     { NULL }
   };
 
@@ -598,6 +602,15 @@ bt_cli_add (int    argc,
 
       /* Relative to where the person typed it, not to the session. */
       save_path = g_canonicalize_filename (output, cwd);
+      /* As `download -o` does; the session itself only takes folders that
+       * exist, so that a typo never scatters data in a new place. */
+      if (g_mkdir_with_parents (save_path, 0755) != 0)
+        {
+          int saved_errno = errno;
+
+          bt_cli_error ("%s: cannot create the folder: %s", output, g_strerror (saved_errno));
+          return 1;
+        }
     }
 
   if (!remote_connect (&remote, &error))

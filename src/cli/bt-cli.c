@@ -34,6 +34,12 @@ static const Command commands[] = {
   { "seed", bt_cli_seed, "seed FILE.torrent [-d DIR] [--port N] [--bind IP] [--max-peers N]"
     " [--seed-ratio R] [--seed-idle MIN] [--upload-limit KIB]" },
   { "verify", bt_cli_verify, "verify FILE.torrent -d DIR" },
+  { "daemon", bt_cli_daemon, "daemon [--port N]" },
+  { "add", bt_cli_add, "add FILE.torrent|MAGNET... [--paused] [-o DIR]" },
+  { "list", bt_cli_list, "list [--json]" },
+  { "pause", bt_cli_pause, "pause HASH...|all" },
+  { "resume", bt_cli_resume, "resume HASH...|all" },
+  { "remove", bt_cli_remove, "remove HASH... [--delete-data]" },
 };
 
 void

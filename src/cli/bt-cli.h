@@ -20,6 +20,20 @@ int  bt_cli_seed    (int    argc,
 int  bt_cli_verify  (int    argc,
                      char **argv);
 
+/* Session mode (bt-cli-daemon.c, bt-cli-remote.c). */
+int  bt_cli_daemon  (int    argc,
+                     char **argv);
+int  bt_cli_add     (int    argc,
+                     char **argv);
+int  bt_cli_list    (int    argc,
+                     char **argv);
+int  bt_cli_pause   (int    argc,
+                     char **argv);
+int  bt_cli_resume  (int    argc,
+                     char **argv);
+int  bt_cli_remove  (int    argc,
+                     char **argv);
+
 /* Prints "btorrent-cli: MESSAGE" on one line on stderr. */
 void bt_cli_error   (const char *format,
                      ...) G_GNUC_PRINTF (1, 2);

@@ -297,7 +297,8 @@ handle_list (BtSession             *session,
        * the metainfo parser, but do not let one bad name fail the list. */
       if (name == NULL || !g_utf8_validate (name, -1, NULL))
         name = utf8_name = name != NULL ? g_utf8_make_valid (name, -1) : g_strdup ("");
-      g_variant_builder_add (&builder, BT_SESSION_DBUS_ENTRY_TYPE,
+      /* The entry type with ^ay: the save path is a C string of bytes. */
+      g_variant_builder_add (&builder, "(sssdtttttdduds^ay)",
                              name,
                              bt_torrent_get_info_hash_hex (torrent),
                              state_nick (state),

@@ -30,7 +30,8 @@
 #include "bt-swarm.h"
 #include "bt-test-util.h"
 
-#define PAYLOAD_SIZE (1024 * 1024 + 12345)
+/* 1 MiB and a last piece shorter than the others. */
+#define PAYLOAD_SIZE 1060921
 #define PIECE_LENGTH (32 * 1024)
 #define WAIT_S 20
 
@@ -425,18 +426,21 @@ write_settings (Fixture *fixture)
   g_autofree char *dir = g_build_filename (fixture->tmpdir, "config", "glib-2.0", "settings",
                                            NULL);
   g_autofree char *path = g_build_filename (dir, "keyfile", NULL);
+  g_autofree char *downloads = g_build_filename (fixture->tmpdir, "downloads", NULL);
+  g_autofree char *keyfile = NULL;
   g_autoptr(GError) error = NULL;
   /* Nothing but loopback: no DHT, no multicast discovery; and no seeding
    * goal that could stop the torrent between two of our looks. */
-  const char *keyfile =
-    "[io/github/btorrent/BTorrent]\n"
-    "listen-port=0\n"
-    "enable-dht=false\n"
-    "enable-lsd=false\n"
-    "enable-pex=false\n"
-    "seed-ratio-limit=0.0\n";
-
+  keyfile = g_strdup_printf ("[io/github/btorrent/BTorrent]\n"
+                             "download-folder='%s'\n"
+                             "listen-port=0\n"
+                             "enable-dht=false\n"
+                             "enable-lsd=false\n"
+                             "enable-pex=false\n"
+                             "seed-ratio-limit=0.0\n",
+                             downloads);
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (downloads, 0700), ==, 0);
   g_file_set_contents (path, keyfile, -1, &error);
   g_assert_no_error (error);
 }
@@ -555,6 +559,13 @@ state_dir_mentions (const char *state_dir,
   return FALSE;
 }
 
+static gboolean
+file_gone (Fixture  *fixture,
+           gpointer  data)
+{
+  return !g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
 /* --- tests ----------------------------------------------------------------- */
 
 /* The whole life of a torrent through the command line: add, download,
@@ -665,7 +676,10 @@ test_daemon_lifecycle (Fixture       *fixture,
   g_assert_cmpstr (out, ==, "Removed payload.bin\n");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
-  g_assert_false (g_file_test (downloaded, G_FILE_TEST_EXISTS));
+  /* The session deletes the files once the torrent has stopped, after
+   * the call returned. */
+  if (!wait_until (fixture, file_gone, downloaded, WAIT_S))
+    g_error ("%s is still there %d s after remove --delete-data", downloaded, WAIT_S);
   g_assert_false (get_status (fixture->bus, BT_SESSION_DBUS_DAEMON_NAME, fixture->hash, NULL,
                               NULL));
   g_assert_cmpint (run_cli (fixture, &out, &err, "list"), ==, 0);
@@ -804,6 +818,7 @@ test_app_first (Fixture       *fixture,
 
   start_daemon (fixture);
 
+  g_assert_cmpint (g_mkdir_with_parents (save, 0700), ==, 0);
   session = bt_session_new (&config, &error);
   g_assert_no_error (error);
   torrent = bt_session_add (session, fixture->meta, &options, NULL, &error);
@@ -858,6 +873,7 @@ test_export (Fixture       *fixture,
   guint export_id;
   guint n;
 
+  g_assert_cmpint (g_mkdir_with_parents (save, 0700), ==, 0);
   session = bt_session_new (&config, &error);
   g_assert_no_error (error);
   export_id = bt_session_dbus_export (session, fixture->bus, NULL, &error);
