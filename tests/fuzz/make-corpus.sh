@@ -7,7 +7,8 @@
 #   corpus/metainfo/  .torrent files made by mktorrent (mktorrent-*) and
 #                     transmission-create (transmission-*) over tiny folders,
 #                     and hand-made hostile ones (hostile-*)
-#   corpus/wire/      peer wire streams, valid (valid-*) and not (bad-*)
+#   corpus/wire/      peer wire streams, valid (valid-*) and not (bad-*),
+#                     and what transmission-daemon sent (transmission-*)
 #   corpus/tracker-http/, corpus/tracker-udp/
 #                     tracker replies, hand-made (valid-*, bad-*) and what
 #                     opentracker answered (opentracker-*)
@@ -284,7 +285,7 @@ EOF
 # comes first; piece count, 2 bytes; 8 chunk sizes) and then the stream a
 # peer sends; see fuzz-wire.c. The UDP fuzzer reads one byte (bit 0 = IPv6
 # tracker) then a datagram. HTTP seeds are reply bodies as they are.
-# wire-transmission-* and *-opentracker-* are what the real programs sent.
+# wire/transmission-* and */opentracker-* are what the real programs sent.
 wire_dir=$here/corpus/wire
 http_dir=$here/corpus/tracker-http
 udp_dir=$here/corpus/tracker-udp
@@ -581,6 +582,68 @@ put(krpc_dir, "bad-oversized", q("ping", {"pad": b"x" * 1600}))
 EOF
 
 echo "make-corpus: $(ls "$magnet_dir" | wc -l) magnet and $(ls "$krpc_dir" | wc -l) krpc seeds"
+
+# What Transmission sends a peer that connects to it: its handshake, its
+# extension handshake (BEP 10) and what it has (BEP 6 have-all, or a
+# bitfield), for the torrent it seeds from "$work/single".
+if command -v transmission-daemon >/dev/null 2>&1 && command -v transmission-remote >/dev/null 2>&1; then
+  tr=$work/transmission
+  mkdir -p "$tr"
+  peer_port=$(free_port)
+  rpc_port=$(free_port)
+  cat >"$tr/settings.json" <<EOF
+{
+  "peer-port": $peer_port, "rpc-port": $rpc_port, "rpc-bind-address": "127.0.0.1",
+  "rpc-whitelist": "127.0.0.1", "rpc-authentication-required": false,
+  "dht-enabled": false, "lpd-enabled": false, "pex-enabled": false, "utp-enabled": false,
+  "port-forwarding-enabled": false, "download-dir": "$work/single", "encryption": 0
+}
+EOF
+  transmission-daemon -f -g "$tr" >/dev/null 2>&1 &
+  tr_pid=$!
+  for _ in $(seq 50); do
+    transmission-remote "127.0.0.1:$rpc_port" -l >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  transmission-remote "127.0.0.1:$rpc_port" -a "$metainfo_dir/mktorrent-single.torrent" >/dev/null 2>&1 || true
+  sleep 2 # its hash check of the 1000-byte file
+  python3 - "$peer_port" "$metainfo_dir/mktorrent-single.torrent" "$wire_dir" <<'EOF'
+import hashlib
+import os
+import socket
+import struct
+import sys
+import time
+
+port, torrent, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+data = open(torrent, "rb").read()
+# The info dictionary runs from after "4:info" to the end of the file but
+# its closing "e" (mktorrent writes "info" last).
+start = data.index(b"4:infod") + len(b"4:info")
+info_hash = hashlib.sha1(data[start:-1]).digest()
+
+s = socket.create_connection(("127.0.0.1", port), timeout=3)
+s.sendall(b"\x13BitTorrent protocol" + b"\0\0\0\0\0\x10\0\x04" + info_hash + b"-BT0100-corpuscorpus")
+s.sendall(struct.pack(">IB", 1, 2))  # interested: it unchokes, or says why not
+received = b""
+deadline = time.time() + 3
+while time.time() < deadline:
+    try:
+        chunk = s.recv(65536)
+    except socket.timeout:
+        break
+    if not chunk:
+        break
+    received += chunk
+s.close()
+if len(received) >= 68:
+    header = b"\x01" + struct.pack(">H", 1) + bytes([5, 68, 1, 13, 0, 2, 70, 3])
+    with open(os.path.join(out, "transmission-session"), "wb") as f:
+        f.write(header + received)
+EOF
+  kill "$tr_pid" 2>/dev/null || true
+  wait "$tr_pid" 2>/dev/null || true
+fi
 
 echo "make-corpus: $(ls "$wire_dir" | wc -l) wire, $(ls "$http_dir" | wc -l) tracker-http and" \
   "$(ls "$udp_dir" | wc -l) tracker-udp seeds"
