@@ -21,128 +21,14 @@
 
 #include <string.h>
 
-#include "bt-dht-private.h"
-#include "bt-dht-table.h"
-#include "bt-dht.h"
+#include "bt-dht-internal.h"
 #include "bt-error.h"
-#include "bt-krpc.h"
-#include "bt-limits.h"
-#include "bt-sha1.h"
-
-#define TOKEN_LENGTH 8
-#define SECRET_LENGTH 16
 
 const char *const bt_dht_default_bootstrap_nodes[] = {
   "router.bittorrent.com:6881",
   "dht.transmissionbt.com:6881",
   "router.utorrent.com:6881",
   NULL,
-};
-
-typedef struct _Lookup Lookup;
-
-typedef enum
-{
-  CANDIDATE_NEW,
-  CANDIDATE_ASKED,
-  CANDIDATE_REPLIED,
-  CANDIDATE_FAILED,
-} CandidateState;
-
-typedef struct
-{
-  BtKrpcNode      node;
-  gboolean        id_known;     /* bootstrap addresses come without one */
-  CandidateState  state;
-  guint8          token[BT_KRPC_MAX_TOKEN];
-  gsize           token_length;
-} Candidate;
-
-struct _Lookup
-{
-  BtDht           *dht;
-  guint            handle;
-  BtKrpcMethod     method;       /* find_node or get_peers */
-  guint8           target[BT_KRPC_ID_LENGTH];
-  guint16          announce_port;
-  gboolean         is_bootstrap;
-  GArray          *candidates;   /* of Candidate, closest first */
-  guint            in_flight;
-  guint            n_queries;
-  GHashTable      *seen_peers;   /* compact peers as guint64 */
-  BtDhtPeersFunc   callback;
-  gpointer         user_data;
-  GDestroyNotify   destroy;
-  GSource         *finish_idle;  /* set once nothing is left to wait for */
-};
-
-typedef struct
-{
-  BtDht         *dht;
-  guint16        transaction_id;
-  BtKrpcNode     node;           /* id zero when unknown */
-  gboolean       id_known;
-  BtKrpcMethod   method;
-  Lookup        *lookup;         /* nullable, not owned */
-  GSource       *timeout;
-} Pending;
-
-typedef struct
-{
-  guint8   ip[4];
-  guint16  port;
-  gint64   expires;
-} StoredPeer;
-
-typedef struct
-{
-  double   tokens;
-  gint64   last;
-} RateBucket;
-
-struct _BtDht
-{
-  GObject        parent_instance;
-
-  GMainContext  *context;
-  GSocket       *socket;
-  GSource       *read_source;
-  GSource       *maintenance;
-  GCancellable  *cancellable;
-  guint16        port;
-  gboolean       loopback;
-
-  BtDhtTable    *table;
-  guint          last_n_nodes;
-
-  GHashTable    *pending;        /* transaction id → Pending */
-  guint16        next_transaction_id;
-  GHashTable    *lookups;        /* handle → Lookup */
-  GQueue         waiting;        /* Lookups waiting for the table or a slot */
-  guint          next_handle;
-
-  /* Bootstrapping: names still resolving, addresses gathered. */
-  guint          resolving;
-  gboolean       bootstrapping;
-  GArray        *seeds;          /* of BtKrpcNode, id unknown */
-  GStrv          bootstrap_nodes;
-  gint64         last_bootstrap;
-
-  GHashTable    *storage;        /* GBytes info-hash → GArray of StoredPeer */
-  guint8         secret[SECRET_LENGTH];
-  guint8         previous_secret[SECRET_LENGTH];
-  gint64         secret_changed;
-
-  GHashTable    *rates;          /* IPv4 as guint → RateBucket */
-  RateBucket     global_rate;
-  guint          per_ip_rate;
-  guint          global_rate_limit;
-
-  guint          query_timeout_ms;
-  guint          maintenance_interval_ms;
-
-  BtDhtStats     stats;
-  guint8        *buffer;
 };
 
 enum
@@ -157,20 +43,16 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (BtDht, bt_dht, G_TYPE_OBJECT)
 
-static void lookup_step (Lookup *lookup);
-static void lookup_finish (Lookup *lookup);
-static void start_waiting_lookups (BtDht *self);
-
 /* Auxiliary functions */
 
-static gint64
-now_us (void)
+gint64
+_bt_dht_now_us (void)
 {
   return g_get_monotonic_time ();
 }
 
-static GSource *
-attach_timeout (BtDht       *self,
+GSource *
+_bt_dht_attach_timeout (BtDht       *self,
                 guint        ms,
                 GSourceFunc  func,
                 gpointer     data)
@@ -182,8 +64,8 @@ attach_timeout (BtDht       *self,
   return source;
 }
 
-static void
-destroy_source (GSource **source)
+void
+_bt_dht_destroy_source (GSource **source)
 {
   if (*source != NULL)
     {
@@ -193,8 +75,8 @@ destroy_source (GSource **source)
 }
 
 /* Addresses no DHT node can have. Loopback only when we are on it. */
-static gboolean
-address_acceptable (BtDht        *self,
+gboolean
+_bt_dht_address_acceptable (BtDht        *self,
                     const guint8 *ip,
                     guint16       port)
 {
@@ -205,8 +87,8 @@ address_acceptable (BtDht        *self,
   return TRUE;
 }
 
-static GSocketAddress *
-make_address (const guint8 *ip,
+GSocketAddress *
+_bt_dht_make_address (const guint8 *ip,
               guint16       port)
 {
   g_autoptr(GInetAddress) address = g_inet_address_new_from_bytes (ip, G_SOCKET_FAMILY_IPV4);
@@ -231,15 +113,15 @@ read_address (GSocketAddress *address,
   return TRUE;
 }
 
-static void
-send_message (BtDht               *self,
+void
+_bt_dht_send_message (BtDht               *self,
               const BtKrpcMessage *message,
               const guint8        *ip,
               guint16              port,
               gboolean             is_reply)
 {
   g_autoptr(GBytes) bytes = bt_krpc_encode (message);
-  g_autoptr(GSocketAddress) address = make_address (ip, port);
+  g_autoptr(GSocketAddress) address = _bt_dht_make_address (ip, port);
   g_autoptr(GError) error = NULL;
   gsize size = g_bytes_get_size (bytes);
 
@@ -260,8 +142,8 @@ send_message (BtDht               *self,
     }
 }
 
-static void
-notify_n_nodes (BtDht *self)
+void
+_bt_dht_notify_n_nodes (BtDht *self)
 {
   guint n = bt_dht_table_get_n_nodes (self->table);
 
@@ -272,105 +154,12 @@ notify_n_nodes (BtDht *self)
     }
 }
 
-/* Tokens: a hash of a secret and the asker's IP, so nothing is stored per
- * asker and a token is useless from another address. */
-static void
-make_token (const guint8 *secret,
-            const guint8 *ip,
-            guint8       *out)
-{
-  guint8 input[SECRET_LENGTH + 4];
-  guint8 digest[BT_SHA1_LENGTH];
-
-  memcpy (input, secret, SECRET_LENGTH);
-  memcpy (input + SECRET_LENGTH, ip, 4);
-  bt_sha1 (input, sizeof input, digest);
-  memcpy (out, digest, TOKEN_LENGTH);
-}
-
-static gboolean
-token_valid (BtDht               *self,
-             const BtKrpcMessage *message,
-             const guint8        *ip)
-{
-  guint8 expected[TOKEN_LENGTH];
-
-  if (message->token_length != TOKEN_LENGTH)
-    return FALSE;
-  make_token (self->secret, ip, expected);
-  if (memcmp (expected, message->token, TOKEN_LENGTH) == 0)
-    return TRUE;
-  make_token (self->previous_secret, ip, expected);
-  return memcmp (expected, message->token, TOKEN_LENGTH) == 0;
-}
-
-static void
-rotate_secret (BtDht *self)
-{
-  memcpy (self->previous_secret, self->secret, SECRET_LENGTH);
-  for (guint i = 0; i < SECRET_LENGTH; i++)
-    self->secret[i] = (guint8) g_random_int_range (0, 256);
-  self->secret_changed = now_us ();
-}
-
-static gboolean
-rate_take (RateBucket *bucket,
-           guint       per_s,
-           gint64      now)
-{
-  double burst = 2.0 * per_s;
-
-  if (bucket->last == 0)
-    bucket->tokens = burst;
-  else
-    bucket->tokens = MIN (burst, bucket->tokens + (now - bucket->last) * (double) per_s / G_USEC_PER_SEC);
-  bucket->last = now;
-  if (bucket->tokens < 1.0)
-    return FALSE;
-  bucket->tokens -= 1.0;
-  return TRUE;
-}
-
-static gboolean
-rate_allows (BtDht        *self,
-             const guint8 *ip,
-             gint64        now)
-{
-  guint32 key;
-  RateBucket *bucket;
-
-  memcpy (&key, ip, 4);
-  bucket = g_hash_table_lookup (self->rates, GUINT_TO_POINTER (key));
-  if (bucket == NULL)
-    {
-      if (g_hash_table_size (self->rates) >= BT_DHT_MAX_RATE_ENTRIES)
-        {
-          /* Forget addresses quiet for a while; under a spoofed flood from
-           * many addresses, forget them all (the global limit still holds). */
-          GHashTableIter iter;
-          gpointer value;
-
-          g_hash_table_iter_init (&iter, self->rates);
-          while (g_hash_table_iter_next (&iter, NULL, &value))
-            if (now - ((RateBucket *) value)->last > 2 * G_USEC_PER_SEC)
-              g_hash_table_iter_remove (&iter);
-          if (g_hash_table_size (self->rates) >= BT_DHT_MAX_RATE_ENTRIES)
-            g_hash_table_remove_all (self->rates);
-        }
-      bucket = g_new0 (RateBucket, 1);
-      g_hash_table_insert (self->rates, GUINT_TO_POINTER (key), bucket);
-    }
-  if (!rate_take (bucket, self->per_ip_rate, now))
-    return FALSE;
-  return rate_take (&self->global_rate, self->global_rate_limit, now);
-}
-
 /* Outgoing queries */
 
 static void
 pending_free (Pending *pending)
 {
-  destroy_source (&pending->timeout);
+  _bt_dht_destroy_source (&pending->timeout);
   g_free (pending);
 }
 
@@ -383,8 +172,8 @@ pending_timeout_cb (gpointer user_data)
 
   if (pending->id_known)
     {
-      bt_dht_table_failed (self->table, &pending->node, now_us ());
-      notify_n_nodes (self);
+      bt_dht_table_failed (self->table, &pending->node, _bt_dht_now_us ());
+      _bt_dht_notify_n_nodes (self);
     }
   if (lookup != NULL)
     {
@@ -403,13 +192,13 @@ pending_timeout_cb (gpointer user_data)
   g_clear_pointer (&pending->timeout, g_source_unref);
   g_hash_table_remove (self->pending, GUINT_TO_POINTER (pending->transaction_id));
   if (lookup != NULL)
-    lookup_step (lookup);
+    _bt_dht_lookup_step (lookup);
   return G_SOURCE_REMOVE;
 }
 
 /* Sends a query to @node; @lookup (nullable) hears of the answer. */
-static void
-send_query (BtDht            *self,
+void
+_bt_dht_send_query (BtDht            *self,
             BtKrpcMethod      method,
             const BtKrpcNode *node,
             gboolean          id_known,
@@ -449,12 +238,12 @@ send_query (BtDht            *self,
   pending->id_known = id_known;
   pending->method = method;
   pending->lookup = lookup;
-  pending->timeout = attach_timeout (self, self->query_timeout_ms, pending_timeout_cb, pending);
+  pending->timeout = _bt_dht_attach_timeout (self, self->query_timeout_ms, pending_timeout_cb, pending);
   g_hash_table_insert (self->pending, GUINT_TO_POINTER (transaction_id), pending);
   if (lookup != NULL)
     lookup->in_flight++;
 
-  send_message (self, &message, node->ip, node->port, FALSE);
+  _bt_dht_send_message (self, &message, node->ip, node->port, FALSE);
 }
 
 static gboolean
@@ -476,297 +265,15 @@ pending_to (BtDht        *self,
   return FALSE;
 }
 
-static void
-ping (BtDht            *self,
+void
+_bt_dht_ping (BtDht            *self,
       const BtKrpcNode *node,
       gboolean          id_known)
 {
   if (g_hash_table_size (self->pending) >= BT_DHT_MAX_LOOKUPS * BT_DHT_LOOKUP_ALPHA * 4
       || pending_to (self, node->ip, node->port))
     return;
-  send_query (self, BT_KRPC_METHOD_PING, node, id_known, NULL, NULL, NULL, 0);
-}
-
-/* Lookups */
-
-static int
-compare_candidates (gconstpointer a,
-                    gconstpointer b,
-                    gpointer      user_data)
-{
-  const Candidate *ca = a, *cb = b;
-  const guint8 *target = user_data;
-
-  /* Addresses without an id are asked first: that is how we learn one. */
-  if (ca->id_known != cb->id_known)
-    return ca->id_known ? 1 : -1;
-  return bt_dht_compare_distance (target, ca->node.id, cb->node.id);
-}
-
-static void
-lookup_add_candidate (Lookup           *lookup,
-                      const BtKrpcNode *node,
-                      gboolean          id_known)
-{
-  BtDht *self = lookup->dht;
-  Candidate candidate = { 0 };
-
-  if (!address_acceptable (self, node->ip, node->port))
-    return;
-  if (id_known && memcmp (node->id, bt_dht_table_get_own_id (self->table), BT_KRPC_ID_LENGTH) == 0)
-    return;
-  for (guint i = 0; i < lookup->candidates->len; i++)
-    {
-      Candidate *c = &g_array_index (lookup->candidates, Candidate, i);
-
-      if ((c->node.port == node->port && memcmp (c->node.ip, node->ip, 4) == 0)
-          || (id_known && c->id_known && memcmp (c->node.id, node->id, BT_KRPC_ID_LENGTH) == 0))
-        return;
-    }
-  candidate.node = *node;
-  candidate.id_known = id_known;
-  candidate.state = CANDIDATE_NEW;
-  g_array_append_val (lookup->candidates, candidate);
-  g_array_sort_with_data (lookup->candidates, compare_candidates, lookup->target);
-
-  /* Keep the closest; never drop one we are waiting for. */
-  while (lookup->candidates->len > BT_DHT_LOOKUP_MAX_CANDIDATES)
-    {
-      guint last = lookup->candidates->len - 1;
-
-      if (g_array_index (lookup->candidates, Candidate, last).state == CANDIDATE_ASKED)
-        break;
-      g_array_remove_index (lookup->candidates, last);
-    }
-}
-
-static void
-lookup_free (Lookup *lookup)
-{
-  destroy_source (&lookup->finish_idle);
-  g_array_unref (lookup->candidates);
-  g_hash_table_unref (lookup->seen_peers);
-  g_free (lookup);
-}
-
-/* Stops @lookup's outstanding queries from reporting to it. */
-static void
-lookup_detach (Lookup *lookup)
-{
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, lookup->dht->pending);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (((Pending *) value)->lookup == lookup)
-      ((Pending *) value)->lookup = NULL;
-}
-
-static void
-lookup_finish (Lookup *lookup)
-{
-  BtDht *self = lookup->dht;
-  g_autoptr(GPtrArray) none = NULL;
-
-  destroy_source (&lookup->finish_idle);
-  lookup_detach (lookup);
-  g_hash_table_steal (self->lookups, GUINT_TO_POINTER (lookup->handle));
-
-  if (lookup->method == BT_KRPC_METHOD_GET_PEERS && lookup->announce_port != 0)
-    {
-      guint sent = 0;
-
-      for (guint i = 0; i < lookup->candidates->len && sent < BT_DHT_K; i++)
-        {
-          Candidate *c = &g_array_index (lookup->candidates, Candidate, i);
-
-          if (c->state == CANDIDATE_REPLIED && c->token_length > 0)
-            {
-              send_query (self, BT_KRPC_METHOD_ANNOUNCE_PEER, &c->node, TRUE, lookup->target,
-                          NULL, c, lookup->announce_port);
-              sent++;
-            }
-        }
-      g_debug ("Announced to %u nodes", sent);
-    }
-
-  if (lookup->is_bootstrap)
-    {
-      self->bootstrapping = FALSE;
-      g_debug ("Bootstrap done: %u nodes", bt_dht_table_get_n_nodes (self->table));
-    }
-
-  if (lookup->callback != NULL)
-    {
-      g_autoptr(BtDht) hold = g_object_ref (self);
-
-      none = g_ptr_array_new ();
-      lookup->callback (self, none, TRUE, lookup->user_data);
-    }
-  if (lookup->destroy != NULL)
-    lookup->destroy (lookup->user_data);
-  lookup_free (lookup);
-
-  start_waiting_lookups (self);
-}
-
-static gboolean
-lookup_finish_cb (gpointer user_data)
-{
-  Lookup *lookup = user_data;
-
-  lookup_finish (lookup);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-lookup_step (Lookup *lookup)
-{
-  guint considered = 0;
-
-  for (guint i = 0; i < lookup->candidates->len && considered < BT_DHT_K; i++)
-    {
-      Candidate *c = &g_array_index (lookup->candidates, Candidate, i);
-
-      if (c->state == CANDIDATE_FAILED)
-        continue;
-      considered++;
-      if (c->state == CANDIDATE_NEW && lookup->in_flight < BT_DHT_LOOKUP_ALPHA
-          && lookup->n_queries < BT_DHT_LOOKUP_MAX_QUERIES)
-        {
-          c->state = CANDIDATE_ASKED;
-          lookup->n_queries++;
-          send_query (lookup->dht, lookup->method, &c->node, c->id_known, lookup->target,
-                      lookup, NULL, 0);
-        }
-    }
-  /* Finished from the main loop, never inside a call from the caller
-   * (bt_dht_get_peers() must return its handle before the last callback). */
-  if (lookup->in_flight == 0 && lookup->finish_idle == NULL)
-    {
-      lookup->finish_idle = g_idle_source_new ();
-      g_source_set_callback (lookup->finish_idle, lookup_finish_cb, lookup, NULL);
-      g_source_attach (lookup->finish_idle, lookup->dht->context);
-    }
-}
-
-static void
-lookup_start (Lookup *lookup)
-{
-  BtDht *self = lookup->dht;
-  BtKrpcNode closest[2 * BT_DHT_K];
-  guint n = bt_dht_table_closest (self->table, lookup->target, now_us (), closest,
-                                  G_N_ELEMENTS (closest));
-
-  for (guint i = 0; i < n; i++)
-    lookup_add_candidate (lookup, &closest[i], TRUE);
-  if (lookup->is_bootstrap)
-    for (guint i = 0; i < self->seeds->len; i++)
-      lookup_add_candidate (lookup, &g_array_index (self->seeds, BtKrpcNode, i), FALSE);
-  lookup_step (lookup);
-}
-
-static guint
-count_running (BtDht *self)
-{
-  return g_hash_table_size (self->lookups) - self->waiting.length;
-}
-
-static void
-start_waiting_lookups (BtDht *self)
-{
-  while (!g_queue_is_empty (&self->waiting) && count_running (self) < BT_DHT_MAX_LOOKUPS
-         && !self->bootstrapping && self->resolving == 0)
-    lookup_start (g_queue_pop_head (&self->waiting));
-}
-
-static Lookup *
-lookup_new (BtDht          *self,
-            BtKrpcMethod    method,
-            const guint8   *target)
-{
-  Lookup *lookup = g_new0 (Lookup, 1);
-
-  lookup->dht = self;
-  lookup->handle = ++self->next_handle;
-  if (lookup->handle == 0)
-    lookup->handle = ++self->next_handle;
-  lookup->method = method;
-  memcpy (lookup->target, target, BT_KRPC_ID_LENGTH);
-  lookup->candidates = g_array_new (FALSE, TRUE, sizeof (Candidate));
-  lookup->seen_peers = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  g_hash_table_insert (self->lookups, GUINT_TO_POINTER (lookup->handle), lookup);
-  return lookup;
-}
-
-/* Runs @lookup now, or once bootstrapping is over and a slot is free. */
-static void
-lookup_submit (Lookup *lookup)
-{
-  BtDht *self = lookup->dht;
-
-  if (lookup->is_bootstrap
-      || (!self->bootstrapping && self->resolving == 0 && count_running (self) < BT_DHT_MAX_LOOKUPS))
-    lookup_start (lookup);
-  else
-    g_queue_push_tail (&self->waiting, lookup);
-}
-
-static void
-lookup_handle_reply (Lookup              *lookup,
-                     const Pending       *pending,
-                     const BtKrpcMessage *message)
-{
-  BtDht *self = lookup->dht;
-
-  for (guint i = 0; i < lookup->candidates->len; i++)
-    {
-      Candidate *c = &g_array_index (lookup->candidates, Candidate, i);
-
-      if (c->node.port == pending->node.port && memcmp (c->node.ip, pending->node.ip, 4) == 0)
-        {
-          c->state = CANDIDATE_REPLIED;
-          memcpy (c->node.id, message->id, BT_KRPC_ID_LENGTH);
-          c->id_known = TRUE;
-          memcpy (c->token, message->token, message->token_length);
-          c->token_length = message->token_length;
-          break;
-        }
-    }
-  g_array_sort_with_data (lookup->candidates, compare_candidates, lookup->target);
-
-  for (guint i = 0; i < message->n_nodes; i++)
-    lookup_add_candidate (lookup, &message->nodes[i], TRUE);
-
-  if (lookup->method == BT_KRPC_METHOD_GET_PEERS && message->n_values > 0 && lookup->callback != NULL)
-    {
-      g_autoptr(GPtrArray) peers = g_ptr_array_new_with_free_func (g_object_unref);
-
-      for (guint i = 0; i < message->n_values; i++)
-        {
-          const BtKrpcPeer *peer = &message->values[i];
-          gint64 key = (gint64) peer->ip[0] << 40 | (gint64) peer->ip[1] << 32
-                       | (gint64) peer->ip[2] << 24 | (gint64) peer->ip[3] << 16 | peer->port;
-
-          if (!address_acceptable (self, peer->ip, peer->port)
-              || g_hash_table_contains (lookup->seen_peers, &key)
-              || g_hash_table_size (lookup->seen_peers) >= BT_DHT_MAX_PEERS_PER_HASH)
-            continue;
-          g_hash_table_add (lookup->seen_peers, g_memdup2 (&key, sizeof key));
-          g_ptr_array_add (peers, make_address (peer->ip, peer->port));
-        }
-      if (peers->len > 0)
-        {
-          guint handle = lookup->handle;
-          g_autoptr(BtDht) hold = g_object_ref (self);
-
-          lookup->callback (self, peers, FALSE, lookup->user_data);
-          /* The callback may have cancelled the lookup. */
-          if (g_hash_table_lookup (self->lookups, GUINT_TO_POINTER (handle)) != lookup)
-            return;
-        }
-    }
-  lookup_step (lookup);
+  _bt_dht_send_query (self, BT_KRPC_METHOD_PING, node, id_known, NULL, NULL, NULL, 0);
 }
 
 /* Incoming messages */
@@ -802,15 +309,15 @@ handle_response (BtDht               *self,
       memcpy (node.id, message->id, BT_KRPC_ID_LENGTH);
       memcpy (node.ip, ip, 4);
       node.port = port;
-      if (bt_dht_table_heard_reply (self->table, &node, now_us (), &to_ping))
-        ping (self, &to_ping, TRUE);
-      notify_n_nodes (self);
+      if (bt_dht_table_heard_reply (self->table, &node, _bt_dht_now_us (), &to_ping))
+        _bt_dht_ping (self, &to_ping, TRUE);
+      _bt_dht_notify_n_nodes (self);
     }
 
   if (lookup != NULL)
     {
       if (message->kind == BT_KRPC_RESPONSE)
-        lookup_handle_reply (lookup, pending, message);
+        _bt_dht_lookup_handle_reply (lookup, pending, message);
       else
         {
           for (guint i = 0; i < lookup->candidates->len; i++)
@@ -820,151 +327,10 @@ handle_response (BtDht               *self,
               if (c->node.port == port && memcmp (c->node.ip, ip, 4) == 0)
                 c->state = CANDIDATE_FAILED;
             }
-          lookup_step (lookup);
+          _bt_dht_lookup_step (lookup);
         }
     }
   pending_free (pending);
-}
-
-static void
-reply_error (BtDht               *self,
-             const BtKrpcMessage *query,
-             const guint8        *ip,
-             guint16              port,
-             int                  code,
-             const char          *text)
-{
-  BtKrpcMessage reply;
-
-  bt_krpc_message_init (&reply, BT_KRPC_ERROR, query->transaction_id, query->transaction_id_length);
-  reply.error_code = code;
-  g_strlcpy (reply.error_message, text, sizeof reply.error_message);
-  send_message (self, &reply, ip, port, TRUE);
-}
-
-static void
-store_peer (BtDht        *self,
-            const guint8 *info_hash,
-            const guint8 *ip,
-            guint16       port,
-            gint64        now)
-{
-  g_autoptr(GBytes) key = g_bytes_new (info_hash, BT_KRPC_ID_LENGTH);
-  GArray *peers = g_hash_table_lookup (self->storage, key);
-  StoredPeer peer = { .port = port, .expires = now + (gint64) BT_DHT_PEER_EXPIRY_S * G_USEC_PER_SEC };
-
-  memcpy (peer.ip, ip, 4);
-  if (peers == NULL)
-    {
-      if (g_hash_table_size (self->storage) >= BT_DHT_MAX_STORED_HASHES)
-        return;
-      peers = g_array_new (FALSE, FALSE, sizeof (StoredPeer));
-      g_hash_table_insert (self->storage, g_steal_pointer (&key), peers);
-    }
-  for (guint i = 0; i < peers->len; i++)
-    {
-      StoredPeer *p = &g_array_index (peers, StoredPeer, i);
-
-      if (memcmp (p->ip, ip, 4) == 0 && p->port == port)
-        {
-          p->expires = peer.expires;
-          return;
-        }
-    }
-  if (peers->len >= BT_DHT_MAX_PEERS_PER_HASH)
-    g_array_remove_index_fast (peers, g_random_int_range (0, (gint32) peers->len));
-  g_array_append_val (peers, peer);
-}
-
-static void
-handle_query (BtDht               *self,
-              const BtKrpcMessage *query,
-              const guint8        *ip,
-              guint16              port)
-{
-  gint64 now = now_us ();
-  BtKrpcMessage reply;
-  BtKrpcNode sender;
-
-  self->stats.queries_received++;
-  if (!rate_allows (self, ip, now))
-    {
-      self->stats.queries_dropped++;
-      return;
-    }
-  if (memcmp (query->id, bt_dht_table_get_own_id (self->table), BT_KRPC_ID_LENGTH) == 0)
-    return;
-
-  memcpy (sender.id, query->id, BT_KRPC_ID_LENGTH);
-  memcpy (sender.ip, ip, 4);
-  sender.port = port;
-  bt_dht_table_heard_query (self->table, &sender, now);
-  /* A stranger that could fill a gap is verified before it is trusted. */
-  if (!query->read_only && address_acceptable (self, ip, port)
-      && bt_dht_table_wants (self->table, &sender, now))
-    ping (self, &sender, TRUE);
-
-  bt_krpc_message_init (&reply, BT_KRPC_RESPONSE, query->transaction_id, query->transaction_id_length);
-  memcpy (reply.id, bt_dht_table_get_own_id (self->table), BT_KRPC_ID_LENGTH);
-
-  switch (query->method)
-    {
-    case BT_KRPC_METHOD_PING:
-      break;
-
-    case BT_KRPC_METHOD_FIND_NODE:
-      reply.n_nodes = bt_dht_table_closest (self->table, query->target, now, reply.nodes, BT_DHT_K);
-      break;
-
-    case BT_KRPC_METHOD_GET_PEERS:
-      {
-        g_autoptr(GBytes) key = g_bytes_new (query->target, BT_KRPC_ID_LENGTH);
-        GArray *peers = g_hash_table_lookup (self->storage, key);
-
-        make_token (self->secret, ip, reply.token);
-        reply.token_length = TOKEN_LENGTH;
-        if (peers != NULL && peers->len > 0)
-          {
-            /* A random window of the stored peers, so every peer gets
-             * handed out. */
-            guint start = g_random_int_range (0, (gint32) peers->len);
-
-            for (guint i = 0; i < peers->len && reply.n_values < BT_DHT_MAX_VALUES_PER_REPLY; i++)
-              {
-                StoredPeer *p = &g_array_index (peers, StoredPeer, (start + i) % peers->len);
-
-                if (p->expires <= now)
-                  continue;
-                memcpy (reply.values[reply.n_values].ip, p->ip, 4);
-                reply.values[reply.n_values].port = p->port;
-                reply.n_values++;
-              }
-          }
-        if (reply.n_values == 0)
-          reply.n_nodes = bt_dht_table_closest (self->table, query->target, now, reply.nodes, BT_DHT_K);
-      }
-      break;
-
-    case BT_KRPC_METHOD_ANNOUNCE_PEER:
-      {
-        guint16 peer_port = query->implied_port ? port : query->port;
-
-        if (!token_valid (self, query, ip))
-          {
-            reply_error (self, query, ip, port, BT_KRPC_ERROR_PROTOCOL, "bad token");
-            return;
-          }
-        store_peer (self, query->target, ip, peer_port, now);
-      }
-      break;
-
-    case BT_KRPC_METHOD_UNKNOWN:
-    default:
-      reply_error (self, query, ip, port, BT_KRPC_ERROR_METHOD_UNKNOWN, "Method Unknown");
-      return;
-    }
-
-  send_message (self, &reply, ip, port, TRUE);
 }
 
 static void
@@ -987,7 +353,7 @@ handle_datagram (BtDht        *self,
       return;
     }
   if (message.kind == BT_KRPC_QUERY)
-    handle_query (self, &message, ip, port);
+    _bt_dht_handle_query (self, &message, ip, port);
   else
     handle_response (self, &message, ip, port);
 }
@@ -1028,133 +394,20 @@ socket_readable_cb (GSocket      *socket,
   return G_SOURCE_CONTINUE;
 }
 
-/* Bootstrapping */
-
-static void
-add_seed (BtDht        *self,
-          const guint8 *ip,
-          guint16       port)
-{
-  BtKrpcNode seed = { 0 };
-
-  if (self->seeds->len >= BT_DHT_MAX_SAVED_NODES || !address_acceptable (self, ip, port))
-    return;
-  for (guint i = 0; i < self->seeds->len; i++)
-    {
-      BtKrpcNode *s = &g_array_index (self->seeds, BtKrpcNode, i);
-
-      if (s->port == port && memcmp (s->ip, ip, 4) == 0)
-        return;
-    }
-  memcpy (seed.ip, ip, 4);
-  seed.port = port;
-  g_array_append_val (self->seeds, seed);
-}
-
-static void
-bootstrap_run (BtDht *self)
-{
-  Lookup *lookup;
-
-  if (self->resolving > 0 || self->bootstrapping)
-    return;
-  if (self->seeds->len == 0 && bt_dht_table_get_n_nodes (self->table) == 0)
-    {
-      g_debug ("Nothing to bootstrap from");
-      start_waiting_lookups (self);
-      return;
-    }
-  self->bootstrapping = TRUE;
-  self->last_bootstrap = now_us ();
-  lookup = lookup_new (self, BT_KRPC_METHOD_FIND_NODE, bt_dht_table_get_own_id (self->table));
-  lookup->is_bootstrap = TRUE;
-  lookup_submit (lookup);
-}
-
-typedef struct
-{
-  BtDht    *dht;   /* weak: the cancellable stops us when it goes */
-  guint16   port;
-} Resolve;
-
-static void
-resolve_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autofree Resolve *resolve = user_data;
-  g_autoptr(GError) error = NULL;
-  GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
-  BtDht *self;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self = resolve->dht;
-  if (addresses == NULL)
-    g_debug ("Skipping a DHT bootstrap node: %s", error->message);
-  for (GList *l = addresses; l != NULL; l = l->next)
-    if (g_inet_address_get_family (l->data) == G_SOCKET_FAMILY_IPV4)
-      add_seed (self, g_inet_address_to_bytes (l->data), resolve->port);
-  g_resolver_free_addresses (addresses);
-
-  self->resolving--;
-  bootstrap_run (self);
-}
-
-static void
-bootstrap_from_names (BtDht *self)
-{
-  g_autoptr(GResolver) resolver = g_resolver_get_default ();
-
-  for (guint i = 0; self->bootstrap_nodes != NULL && self->bootstrap_nodes[i] != NULL; i++)
-    {
-      const char *entry = self->bootstrap_nodes[i];
-      const char *colon = strrchr (entry, ':');
-      g_autofree char *host = NULL;
-      g_autoptr(GInetAddress) literal = NULL;
-      guint64 port = 0;
-
-      if (colon == NULL || colon == entry
-          || !g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXUINT16, &port, NULL))
-        {
-          g_debug ("Ignoring the DHT bootstrap node “%s”: expected host:port", entry);
-          continue;
-        }
-      host = g_strndup (entry, colon - entry);
-      literal = g_inet_address_new_from_string (host);
-      if (literal != NULL)
-        {
-          if (g_inet_address_get_family (literal) == G_SOCKET_FAMILY_IPV4)
-            add_seed (self, g_inet_address_to_bytes (literal), (guint16) port);
-          continue;
-        }
-
-      {
-        Resolve *resolve = g_new0 (Resolve, 1);
-
-        resolve->dht = self;
-        resolve->port = (guint16) port;
-        self->resolving++;
-        g_resolver_lookup_by_name_async (resolver, host, self->cancellable, resolve_cb, resolve);
-      }
-    }
-  bootstrap_run (self);
-}
-
 /* Maintenance */
 
 static gboolean
 maintenance_cb (gpointer user_data)
 {
   BtDht *self = user_data;
-  gint64 now = now_us ();
+  gint64 now = _bt_dht_now_us ();
   GHashTableIter iter;
   gpointer value;
   guint stale[2];
   guint n_stale;
 
   if (now - self->secret_changed >= (gint64) BT_DHT_TOKEN_ROTATION_S * G_USEC_PER_SEC)
-    rotate_secret (self);
+    _bt_dht_new_secret (self);
 
   g_hash_table_iter_init (&iter, self->storage);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -1181,7 +434,7 @@ maintenance_cb (gpointer user_data)
           && now - self->last_bootstrap >= 5 * 60 * G_USEC_PER_SEC)
         {
           self->last_bootstrap = now;
-          bootstrap_from_names (self);
+          _bt_dht_bootstrap_from_names (self);
         }
       return G_SOURCE_CONTINUE;
     }
@@ -1190,13 +443,13 @@ maintenance_cb (gpointer user_data)
   n_stale = bt_dht_table_stale_buckets (self->table, now,
                                         (gint64) BT_DHT_BUCKET_REFRESH_S * G_USEC_PER_SEC,
                                         stale, G_N_ELEMENTS (stale));
-  for (guint i = 0; i < n_stale && count_running (self) < BT_DHT_MAX_LOOKUPS / 2; i++)
+  for (guint i = 0; i < n_stale && _bt_dht_count_running (self) < BT_DHT_MAX_LOOKUPS / 2; i++)
     {
       guint8 target[BT_KRPC_ID_LENGTH];
 
       bt_dht_table_random_id (self->table, stale[i], target);
       bt_dht_table_touch_bucket (self->table, stale[i], now);
-      lookup_submit (lookup_new (self, BT_KRPC_METHOD_FIND_NODE, target));
+      _bt_dht_lookup_submit (_bt_dht_lookup_new (self, BT_KRPC_METHOD_FIND_NODE, target));
     }
   return G_SOURCE_CONTINUE;
 }
@@ -1204,8 +457,8 @@ maintenance_cb (gpointer user_data)
 static void
 restart_maintenance (BtDht *self)
 {
-  destroy_source (&self->maintenance);
-  self->maintenance = attach_timeout (self, self->maintenance_interval_ms, maintenance_cb, self);
+  _bt_dht_destroy_source (&self->maintenance);
+  self->maintenance = _bt_dht_attach_timeout (self, self->maintenance_interval_ms, maintenance_cb, self);
 }
 
 /* GObject overrides */
@@ -1216,8 +469,8 @@ bt_dht_dispose (GObject *object)
   BtDht *self = BT_DHT (object);
 
   g_cancellable_cancel (self->cancellable);
-  destroy_source (&self->read_source);
-  destroy_source (&self->maintenance);
+  _bt_dht_destroy_source (&self->read_source);
+  _bt_dht_destroy_source (&self->maintenance);
   g_hash_table_remove_all (self->pending);
 
   /* Lookups end without a last callback: the caller is going away too. */
@@ -1232,7 +485,7 @@ bt_dht_dispose (GObject *object)
       g_hash_table_iter_steal (&iter);
       if (((Lookup *) value)->destroy != NULL)
         ((Lookup *) value)->destroy (((Lookup *) value)->user_data);
-      lookup_free (value);
+      _bt_dht_lookup_free (value);
     }
 
   if (self->socket != NULL)
@@ -1324,8 +577,8 @@ bt_dht_init (BtDht *self)
   self->maintenance_interval_ms = BT_DHT_MAINTENANCE_INTERVAL_S * 1000;
   self->next_transaction_id = (guint16) g_random_int_range (0, 65536);
   self->buffer = g_malloc (BT_DHT_MAX_PACKET + 1);
-  rotate_secret (self);
-  rotate_secret (self);
+  _bt_dht_new_secret (self);
+  _bt_dht_new_secret (self);
 }
 
 /* Public API */
@@ -1452,7 +705,7 @@ bt_dht_bootstrap (BtDht              *self,
 
   g_strfreev (self->bootstrap_nodes);
   self->bootstrap_nodes = g_strdupv ((char **) (nodes != NULL ? nodes : bt_dht_default_bootstrap_nodes));
-  bootstrap_from_names (self);
+  _bt_dht_bootstrap_from_names (self);
 }
 
 /**
@@ -1471,9 +724,9 @@ bt_dht_add_node (BtDht              *self,
   g_return_if_fail (G_IS_INET_SOCKET_ADDRESS (address));
 
   if (!read_address (G_SOCKET_ADDRESS (address), node.ip, &node.port)
-      || !address_acceptable (self, node.ip, node.port))
+      || !_bt_dht_address_acceptable (self, node.ip, node.port))
     return;
-  ping (self, &node, FALSE);
+  _bt_dht_ping (self, &node, FALSE);
 }
 
 /**
@@ -1494,7 +747,7 @@ bt_dht_save_nodes (BtDht *self)
 
   nodes = g_new (BtKrpcNode, BT_DHT_MAX_SAVED_NODES);
   /* Closest to us first: they are the ones a restarted node needs. */
-  n = bt_dht_table_closest (self->table, bt_dht_table_get_own_id (self->table), now_us (),
+  n = bt_dht_table_closest (self->table, bt_dht_table_get_own_id (self->table), _bt_dht_now_us (),
                             nodes, BT_DHT_MAX_SAVED_NODES);
   out = g_malloc (MAX (n, 1) * BT_KRPC_COMPACT_NODE_LENGTH);
   for (guint i = 0; i < n; i++)
@@ -1526,10 +779,10 @@ bt_dht_add_saved_nodes (BtDht  *self,
       BtKrpcNode node;
 
       bt_krpc_node_from_compact (data + i * BT_KRPC_COMPACT_NODE_LENGTH, &node);
-      if (!address_acceptable (self, node.ip, node.port))
+      if (!_bt_dht_address_acceptable (self, node.ip, node.port))
         continue;
-      add_seed (self, node.ip, node.port);
-      ping (self, &node, TRUE);
+      _bt_dht_add_seed (self, node.ip, node.port);
+      _bt_dht_ping (self, &node, TRUE);
     }
 }
 
@@ -1567,13 +820,13 @@ bt_dht_get_peers (BtDht          *self,
   g_return_val_if_fail (info_hash != NULL, 0);
   g_return_val_if_fail (callback != NULL, 0);
 
-  lookup = lookup_new (self, BT_KRPC_METHOD_GET_PEERS, info_hash);
+  lookup = _bt_dht_lookup_new (self, BT_KRPC_METHOD_GET_PEERS, info_hash);
   lookup->announce_port = announce_port;
   lookup->callback = callback;
   lookup->user_data = user_data;
   lookup->destroy = destroy;
   handle = lookup->handle;
-  lookup_submit (lookup);
+  _bt_dht_lookup_submit (lookup);
   return handle;
 }
 
@@ -1597,11 +850,11 @@ bt_dht_cancel (BtDht *self,
     return;
   g_hash_table_remove (self->lookups, GUINT_TO_POINTER (handle));
   g_queue_remove (&self->waiting, lookup);
-  lookup_detach (lookup);
+  _bt_dht_lookup_detach (lookup);
   if (lookup->destroy != NULL)
     lookup->destroy (lookup->user_data);
-  lookup_free (lookup);
-  start_waiting_lookups (self);
+  _bt_dht_lookup_free (lookup);
+  _bt_dht_start_waiting_lookups (self);
 }
 
 /* Test hooks (bt-dht-private.h) */
@@ -1645,5 +898,6 @@ _bt_dht_rotate_secret (BtDht *self)
 {
   g_return_if_fail (BT_IS_DHT (self));
 
-  rotate_secret (self);
+  _bt_dht_new_secret (self);
 }
+
