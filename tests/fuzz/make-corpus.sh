@@ -14,6 +14,8 @@
 #                     opentracker answered (opentracker-*)
 #   corpus/magnet/    magnet links, valid (valid-*) and not (bad-*)
 #   corpus/krpc/      DHT datagrams: the BEP 5 examples and hostile ones
+#   corpus/resume/    fast-resume files for a fixed three-file torrent (the one
+#                     fuzz-resume.c builds), valid (valid-*) and not (bad-*)
 #
 # It writes only the files it names and leaves the rest alone, in particular
 # the crash-* reproducers, committed by hand and listed here with the bug
@@ -647,6 +649,116 @@ fi
 
 echo "make-corpus: $(ls "$wire_dir" | wc -l) wire, $(ls "$http_dir" | wc -l) tracker-http and" \
   "$(ls "$udp_dir" | wc -l) tracker-udp seeds"
+
+# --- resume -------------------------------------------------------------------
+
+resume_dir=$here/corpus/resume
+mkdir -p "$resume_dir"
+python3 - "$resume_dir" <<'EOF'
+import hashlib
+import os
+import sys
+
+out = sys.argv[1]
+
+def enc(v):
+    if isinstance(v, int):
+        return b"i%de" % v
+    if isinstance(v, str):
+        v = v.encode()
+    if isinstance(v, bytes):
+        return b"%d:%s" % (len(v), v)
+    if isinstance(v, list):
+        return b"l" + b"".join(enc(x) for x in v) + b"e"
+    if isinstance(v, dict):
+        items = sorted(((k.encode() if isinstance(k, str) else k), x) for k, x in v.items())
+        return b"d" + b"".join(enc(k) + enc(x) for k, x in items) + b"e"
+    raise TypeError(v)
+
+# The torrent fuzz-resume.c builds: its info dictionary, canonical.
+info = {
+    "files": [
+        {"length": 40000, "path": ["a.bin"]},
+        {"length": 17, "path": ["sub", "c.txt"]},
+        {"length": 0, "path": ["empty"]},
+    ],
+    "name": "t",
+    "piece length": 16384,
+    "pieces": b"\0" * 60,
+}
+info_hash = hashlib.sha1(enc(info)).digest()
+
+def record(**changes):
+    r = {
+        "version": 1,
+        "info-hash": info_hash,
+        "name": "t",
+        "save-path": b"/home/someone/Downloads",
+        "pieces": 3,
+        "have": b"\xa0",
+        "file-sizes": [40000, 17, 0],
+        "file-mtimes": [1700000000, 1700000001, 0],
+        "file-mtimes-ns": [123456789, 0, 0],
+        "file-priorities": [2, 3, 0],
+        "paused": 0,
+        "queue-position": 4,
+        "uploaded": 123456,
+        "downloaded": 40017,
+        "seconds-active": 3600,
+        "seconds-seeding": 1800,
+        "time-added": 1700000000,
+        "time-completed": 1700003600,
+    }
+    for k, v in changes.items():
+        k = k.replace("_", "-")
+        if v is None:
+            r.pop(k, None)
+        else:
+            r[k] = v
+    return enc(r)
+
+def seed(name, data):
+    with open(os.path.join(out, name), "wb") as f:
+        f.write(data)
+
+full = record(magnet_uri="magnet:?xt=urn:btih:" + info_hash.hex(), error="Disk full:\nfree space",
+              save_path=b"/home/someone/caf\xe9 \xff")
+seed("valid-full", full)
+seed("valid-minimal", record())
+seed("valid-complete", record(have=b"\xe0", paused=1))
+seed("valid-magnet", record(pieces=None, have=None, file_sizes=[], file_mtimes=[],
+                            file_mtimes_ns=[], file_priorities=[],
+                            magnet_uri="magnet:?xt=urn:btih:" + "ab" * 20,
+                            info_hash=b"\xab" * 20))
+seed("valid-future-keys", record(zz_later={"x": [1, {"y": b""}]}, aa_early=-1))
+seed("valid-other-torrent", record(info_hash=b"\x01" * 20, pieces=9, have=b"\xff\x80"))
+
+seed("bad-truncated", full[: len(full) // 2])
+seed("bad-trailing", full + b"i0e")
+seed("bad-not-dict", b"l" + full + b"e")
+seed("bad-spare-bit", record(have=b"\xb0"))
+seed("bad-have-long", record(have=b"\xa0\x00"))
+seed("bad-have-without-pieces", record(pieces=None))
+seed("bad-pieces-negative", record(pieces=-1))
+seed("bad-pieces-huge", record(pieces=2**40))
+seed("bad-priority", record(file_priorities=[2, 4, 0]))
+seed("bad-nsec", record(file_mtimes_ns=[1000000000, 0, 0]))
+seed("bad-size-negative", record(file_sizes=[-1, 17, 0]))
+seed("bad-files-mismatch", record(file_mtimes=[0, 0]))
+seed("bad-files-not-int", record(file_sizes=[40000, "17", 0]))
+seed("bad-version-newer", record(version=2))
+seed("bad-version-zero", record(version=0))
+seed("bad-info-hash-short", record(info_hash=info_hash[:19]))
+seed("bad-save-relative", record(save_path=b"Downloads"))
+seed("bad-save-nul", record(save_path=b"/a\0b"))
+seed("bad-name-escape", record(name="x\x1b[2J"))
+seed("bad-name-latin1", record(name=b"caf\xe9"))
+seed("bad-magnet-http", record(magnet_uri="http://example.com/"))
+seed("bad-paused-two", record(paused=2))
+seed("bad-queue-negative", record(queue_position=-1))
+seed("bad-no-save-path", record(save_path=None))
+EOF
+echo "make-corpus: $(ls "$resume_dir" | wc -l) resume seeds"
 
 echo "make-corpus: $(ls "$bencode_dir" | wc -l) bencode and $(ls "$metainfo_dir" | wc -l) metainfo seeds," \
   "$(cat "$bencode_dir"/* "$metainfo_dir"/* | wc -c) bytes in all"
