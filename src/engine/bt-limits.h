@@ -549,3 +549,16 @@
  * four threads write about ten times more small files a second than one,
  * and more threads add little. */
 #define BT_RESUME_WRITE_THREADS 4
+
+/* Torrents added from magnet links (bt-torrent). */
+
+/* After a metadata fetch found no peer that had it: wait this long for
+ * trackers and the DHT to bring new peers before asking again. */
+#define BT_TORRENT_METADATA_RETRY_S 15
+
+/* DHT lookups of the session (bt-session): a torrent that downloads or
+ * waits for metadata asks again this often, a seed less often (its
+ * announce must be renewed before the nodes' peer stores forget it,
+ * which BEP 5 implementations do after about 30 minutes). */
+#define BT_SESSION_DHT_INTERVAL_S 300
+#define BT_SESSION_DHT_SEED_INTERVAL_S 900

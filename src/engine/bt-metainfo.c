@@ -1202,3 +1202,56 @@ bt_metainfo_get_warnings (BtMetainfo *self)
   g_return_val_if_fail (BT_IS_METAINFO (self), NULL);
   return (const char * const *) self->warnings->pdata;
 }
+
+/**
+ * bt_metainfo_new_from_info_dict:
+ * @info_dict: an info dictionary's exact bytes (from a magnet's peers)
+ * @trackers: (nullable) (array zero-terminated=1): tracker URLs, one tier
+ *   each (a magnet link's "tr")
+ *
+ * Wraps an info dictionary as a torrent, keeping its bytes as they are so
+ * that its info-hash does not change.
+ *
+ * Returns: (transfer full): the metainfo, or %NULL with @error set
+ */
+BtMetainfo *
+bt_metainfo_new_from_info_dict (GBytes              *info_dict,
+                                const char * const  *trackers,
+                                GError             **error)
+{
+  g_autoptr(BtBencode) outer = bt_bencode_new_dict ();
+  g_autoptr(GBytes) head = NULL;
+  g_autoptr(GBytes) torrent = NULL;
+  GByteArray *out;
+  gsize head_length;
+  const guint8 *head_data;
+
+  g_return_val_if_fail (info_dict != NULL, NULL);
+
+  if (trackers != NULL && trackers[0] != NULL)
+    {
+      BtBencode *tiers = bt_bencode_new_list ();
+
+      bt_bencode_dict_set (outer, "announce", bt_bencode_new_string (trackers[0]));
+      for (guint i = 0; trackers[i] != NULL; i++)
+        {
+          BtBencode *tier = bt_bencode_new_list ();
+
+          bt_bencode_list_append (tier, bt_bencode_new_string (trackers[i]));
+          bt_bencode_list_append (tiers, tier);
+        }
+      bt_bencode_dict_set (outer, "announce-list", tiers);
+    }
+
+  /* "info" sorts after "announce" and "announce-list", so appending it to
+   * the encoded dictionary keeps the keys in canonical order. */
+  head = bt_bencode_encode (outer);
+  head_data = g_bytes_get_data (head, &head_length);
+  out = g_byte_array_sized_new (head_length + g_bytes_get_size (info_dict) + 8);
+  g_byte_array_append (out, head_data, head_length - 1);
+  g_byte_array_append (out, (const guint8 *) "4:info", 6);
+  g_byte_array_append (out, g_bytes_get_data (info_dict, NULL), g_bytes_get_size (info_dict));
+  g_byte_array_append (out, (const guint8 *) "e", 1);
+  torrent = g_byte_array_free_to_bytes (out);
+  return bt_metainfo_new_from_bytes (torrent, error);
+}

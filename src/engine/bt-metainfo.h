@@ -36,6 +36,9 @@ typedef enum
 
 BtMetainfo          *bt_metainfo_new_from_bytes      (GBytes      *bytes,
                                                       GError     **error);
+BtMetainfo          *bt_metainfo_new_from_info_dict  (GBytes      *info_dict,
+                                                      const char * const *trackers,
+                                                      GError     **error);
 BtMetainfo          *bt_metainfo_new_from_file       (const char  *path,
                                                       GError     **error);
 

@@ -974,46 +974,14 @@ bt_resume_store_save_info_dict (BtResumeStore      *self,
                                 const char * const *trackers,
                                 GError            **error)
 {
-  g_autoptr(BtBencode) outer = bt_bencode_new_dict ();
-  g_autoptr(GBytes) head = NULL;
-  g_autoptr(GBytes) torrent = NULL;
   g_autoptr(BtMetainfo) meta = NULL;
-  GByteArray *out;
-  gsize head_length;
-  const guint8 *head_data;
 
   g_return_val_if_fail (BT_IS_RESUME_STORE (self), NULL);
   g_return_val_if_fail (info_hash != NULL, NULL);
   g_return_val_if_fail (info_dict != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (trackers != NULL && trackers[0] != NULL)
-    {
-      BtBencode *tiers = bt_bencode_new_list ();
-
-      bt_bencode_dict_set (outer, "announce", bt_bencode_new_string (trackers[0]));
-      for (guint i = 0; trackers[i] != NULL; i++)
-        {
-          BtBencode *tier = bt_bencode_new_list ();
-
-          bt_bencode_list_append (tier, bt_bencode_new_string (trackers[i]));
-          bt_bencode_list_append (tiers, tier);
-        }
-      bt_bencode_dict_set (outer, "announce-list", tiers);
-    }
-
-  /* "info" sorts after "announce" and "announce-list", so appending it to
-   * the encoded dictionary keeps the keys in canonical order. */
-  head = bt_bencode_encode (outer);
-  head_data = g_bytes_get_data (head, &head_length);
-  out = g_byte_array_sized_new (head_length + g_bytes_get_size (info_dict) + 8);
-  g_byte_array_append (out, head_data, head_length - 1);
-  g_byte_array_append (out, (const guint8 *) "4:info", 6);
-  g_byte_array_append (out, g_bytes_get_data (info_dict, NULL), g_bytes_get_size (info_dict));
-  g_byte_array_append (out, (const guint8 *) "e", 1);
-  torrent = g_byte_array_free_to_bytes (out);
-
-  meta = bt_metainfo_new_from_bytes (torrent, error);
+  meta = bt_metainfo_new_from_info_dict (info_dict, trackers, error);
   if (meta == NULL)
     return NULL;
   if (memcmp (bt_metainfo_get_info_hash (meta), info_hash, BT_INFO_HASH_LENGTH) != 0)

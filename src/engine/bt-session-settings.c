@@ -19,6 +19,7 @@ bt_session_config_from_settings (BtSessionConfig *config,
                                  GPtrArray       *strings)
 {
   char *folder;
+  GStrv nodes;
 
   g_return_if_fail (config != NULL);
   g_return_if_fail (G_IS_SETTINGS (settings));
@@ -36,6 +37,13 @@ bt_session_config_from_settings (BtSessionConfig *config,
   folder = g_settings_get_string (settings, "download-folder");
   g_ptr_array_add (strings, folder);
   config->download_dir = *folder != '\0' ? folder : NULL;
+  config->enable_dht = g_settings_get_boolean (settings, "enable-dht");
+  /* g_free() of each string and of the vector is g_strfreev(). */
+  nodes = g_settings_get_strv (settings, "dht-bootstrap-nodes");
+  for (guint i = 0; nodes[i] != NULL; i++)
+    g_ptr_array_add (strings, nodes[i]);
+  g_ptr_array_add (strings, nodes);
+  config->dht_bootstrap_nodes = (const char * const *) nodes;
 }
 
 static void
@@ -64,6 +72,8 @@ changed_cb (GSettings  *settings,
     bt_session_set_queue_limits (session,
                                  (guint) g_settings_get_int (settings, "max-active-downloads"),
                                  (guint) g_settings_get_int (settings, "max-active-seeds"));
+  else if (g_str_equal (key, "enable-dht"))
+    bt_session_set_dht_enabled (session, g_settings_get_boolean (settings, key));
   else if (g_str_equal (key, "download-folder"))
     {
       g_autofree char *folder = g_settings_get_string (settings, key);

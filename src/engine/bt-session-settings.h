@@ -11,8 +11,9 @@ G_BEGIN_DECLS
 
 #define BT_SETTINGS_SCHEMA_ID "io.github.btorrent.BTorrent"
 
-/* Fills @config from @settings; strings point into @settings' values,
- * kept alive in @strings (free it after bt_session_new()). */
+/* Fills @config from @settings. Its strings are kept in @strings, which
+ * the caller made with g_ptr_array_new_with_free_func (g_free) and frees
+ * after bt_session_new(). */
 void bt_session_config_from_settings (BtSessionConfig *config,
                                       GSettings       *settings,
                                       GPtrArray       *strings);

@@ -17,8 +17,10 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "bt-dht.h"
 #include "bt-error.h"
 #include "bt-limits.h"
+#include "bt-magnet.h"
 #include "bt-ratelimit.h"
 #include "bt-resume-store.h"
 #include "bt-session.h"
@@ -49,6 +51,8 @@ typedef struct
   gboolean   dirty;     /* its resume record is out of date */
   guint64    saved_uploaded;
   guint64    saved_downloaded;
+  guint      dht_lookup;      /* a DHT lookup in flight, or 0 */
+  gint64     next_dht_us;     /* when to ask the DHT next */
 } Entry;
 
 struct _BtSession
@@ -70,6 +74,8 @@ struct _BtSession
   BtRateLimit     *upload_limit;
   BtRateLimit     *download_limit;
   BtResumeStore   *store;
+  BtDht           *dht;
+  GStrv            dht_bootstrap;
   int              lock_fd;
   guint            n_pending;
   GCancellable    *cancellable;
@@ -222,6 +228,8 @@ lookup_entry (BtSession *self,
 static void
 entry_free (Entry *entry)
 {
+  if (entry->dht_lookup != 0 && entry->session->dht != NULL)
+    bt_dht_cancel (entry->session->dht, entry->dht_lookup);
   g_signal_handlers_disconnect_by_data (entry->torrent, entry);
   g_object_unref (entry->torrent);
   g_free (entry);
@@ -252,15 +260,18 @@ make_resume (BtSession *self,
 {
   BtTorrent *torrent = entry->torrent;
   BtMetainfo *meta = bt_torrent_get_metainfo (torrent);
-  BtResume *resume = bt_resume_new (bt_metainfo_get_info_hash (meta));
-  guint n_files = bt_metainfo_get_n_files (meta);
+  BtResume *resume = bt_resume_new (bt_torrent_get_info_hash (torrent));
+  guint n_files = meta != NULL ? bt_metainfo_get_n_files (meta) : 0;
 
   (void) self;
+  if (bt_torrent_get_magnet (torrent) != NULL)
+    resume->magnet_uri = bt_magnet_to_string (bt_torrent_get_magnet (torrent));
   /* Only pieces the torrent verified itself (or a matching resume file
    * vouched for) are worth keeping; before that, the record's file times
    * stay zero so that data found on disk next time is checked. */
-  *trusted = bt_torrent_is_verified (torrent);
-  resume->have = bt_bitfield_copy (bt_torrent_get_have (torrent));
+  *trusted = meta != NULL && bt_torrent_is_verified (torrent);
+  if (meta != NULL)
+    resume->have = bt_bitfield_copy (bt_torrent_get_have (torrent));
   bt_resume_set_n_files (resume, n_files);
   for (guint i = 0; i < n_files; i++)
     resume->files[i].priority = bt_torrent_get_file_priority (torrent, i);
@@ -290,7 +301,7 @@ save_entry (BtSession *self,
   resume = make_resume (self, entry, &trusted);
   entry->saved_uploaded = resume->uploaded;
   entry->saved_downloaded = resume->downloaded;
-  if (trusted)
+  if (trusted && bt_torrent_get_metainfo (entry->torrent) != NULL)
     bt_resume_store_schedule_full (self->store, resume->info_hash, resume,
                                    bt_torrent_get_metainfo (entry->torrent));
   else
@@ -335,7 +346,8 @@ stop_entry (BtSession *self,
 static gboolean
 entry_is_seed (Entry *entry)
 {
-  return bt_torrent_is_verified (entry->torrent) && bt_torrent_get_left (entry->torrent) == 0;
+  return bt_torrent_get_metainfo (entry->torrent) != NULL
+         && bt_torrent_is_verified (entry->torrent) && bt_torrent_get_left (entry->torrent) == 0;
 }
 
 /* Gives the download and seed slots to the first torrents in queue order
@@ -442,6 +454,60 @@ torrent_goal_cb (BtTorrent *torrent,
   stop_entry (entry->session, entry, FALSE);
 }
 
+/* A magnet's metadata arrived: keep it as a torrent file (so a restart
+ * does not fetch it again) and let the torrent go on. */
+static void
+torrent_metadata_cb (BtTorrent *torrent,
+                     GBytes    *info_dict,
+                     Entry     *entry)
+{
+  BtSession *self = entry->session;
+  const BtMagnet *magnet = bt_torrent_get_magnet (torrent);
+  g_autoptr(GPtrArray) trackers = g_ptr_array_new ();
+  g_autoptr(BtMetainfo) meta = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (magnet != NULL && magnet->trackers != NULL)
+    for (guint i = 0; i < magnet->trackers->len; i++)
+      g_ptr_array_add (trackers, g_ptr_array_index (magnet->trackers, i));
+  g_ptr_array_add (trackers, NULL);
+
+  if (self->store != NULL)
+    meta = bt_resume_store_save_info_dict (self->store, bt_torrent_get_info_hash (torrent),
+                                           info_dict, (const char * const *) trackers->pdata,
+                                           &error);
+  else
+    meta = bt_metainfo_new_from_info_dict (info_dict, (const char * const *) trackers->pdata,
+                                           &error);
+  if (meta == NULL)
+    {
+      bt_torrent_fail (torrent, error);
+      return;
+    }
+  g_message ("%s: got the metadata", bt_metainfo_get_name (meta));
+  bt_torrent_set_metainfo (torrent, meta);
+  entry->dirty = TRUE;
+  save_entry (self, entry);
+}
+
+static void
+fill_torrent_config (BtSession       *self,
+                     BtTorrentConfig *config,
+                     gboolean         skip_check)
+{
+  memset (config, 0, sizeof *config);
+  memcpy (config->peer_id, self->peer_id, 20);
+  config->port = self->port;
+  config->soup_session = self->soup_session;
+  config->max_peers = self->config.max_peers_per_torrent;
+  config->skip_check = skip_check;
+  config->budget = self->budget;
+  config->upload_parent = self->upload_limit;
+  config->download_parent = self->download_limit;
+  config->seed_ratio = self->config.seed_ratio;
+  config->seed_idle_s = self->config.seed_idle_s;
+}
+
 static BtTorrent *
 create_torrent (BtSession   *self,
                 BtMetainfo  *meta,
@@ -449,18 +515,9 @@ create_torrent (BtSession   *self,
                 gboolean     skip_check,
                 GError     **error)
 {
-  BtTorrentConfig config = { { 0 } };
+  BtTorrentConfig config;
 
-  memcpy (config.peer_id, self->peer_id, 20);
-  config.port = self->port;
-  config.soup_session = self->soup_session;
-  config.max_peers = self->config.max_peers_per_torrent;
-  config.skip_check = skip_check;
-  config.budget = self->budget;
-  config.upload_parent = self->upload_limit;
-  config.download_parent = self->download_limit;
-  config.seed_ratio = self->config.seed_ratio;
-  config.seed_idle_s = self->config.seed_idle_s;
+  fill_torrent_config (self, &config, skip_check);
   return bt_torrent_new (meta, save_path, &config, error);
 }
 
@@ -486,9 +543,51 @@ insert_entry (BtSession *self,
       g_signal_connect (torrent, "notify::save-path", G_CALLBACK (torrent_changed_cb), entry);
       g_signal_connect (torrent, "completed", G_CALLBACK (torrent_completed_cb), entry);
       g_signal_connect (torrent, "seed-goal-reached", G_CALLBACK (torrent_goal_cb), entry);
+      g_signal_connect (torrent, "metadata-received", G_CALLBACK (torrent_metadata_cb), entry);
     }
   g_list_store_append (self->torrents, torrent);
   return entry;
+}
+
+static void
+dht_peers_cb (BtDht     *dht,
+              GPtrArray *peers,
+              gboolean   done,
+              gpointer   user_data)
+{
+  BtTorrent *torrent = user_data;
+  BtSession *self = g_object_get_data (G_OBJECT (dht), "bt-session");
+  Entry *entry = self != NULL ? lookup_entry (self, torrent) : NULL;
+
+  if (entry == NULL)
+    return;
+  for (guint i = 0; i < peers->len; i++)
+    bt_torrent_add_peer_address (torrent, g_ptr_array_index (peers, i));
+  if (done)
+    entry->dht_lookup = 0;
+}
+
+/* Asks the DHT for a running public torrent's peers, and announces it
+ * there: at once when it starts, then every few minutes while it looks
+ * for metadata or downloads, every quarter hour while it seeds. */
+static void
+dht_lookup (BtSession *self,
+            Entry     *entry,
+            gint64     now)
+{
+  BtMetainfo *meta = bt_torrent_get_metainfo (entry->torrent);
+  BtTorrentState state = bt_torrent_get_state (entry->torrent);
+
+  if (self->dht == NULL || entry->dht_lookup != 0 || now < entry->next_dht_us)
+    return;
+  if (meta != NULL && bt_metainfo_is_private (meta))
+    return; /* BEP 27: trackers only */
+  entry->next_dht_us = now + (gint64) (state == BT_TORRENT_STATE_SEEDING
+                                       ? BT_SESSION_DHT_SEED_INTERVAL_S
+                                       : BT_SESSION_DHT_INTERVAL_S) * G_USEC_PER_SEC;
+  entry->dht_lookup = bt_dht_get_peers (self->dht, bt_torrent_get_info_hash (entry->torrent),
+                                        self->port, dht_peers_cb,
+                                        g_object_ref (entry->torrent), g_object_unref);
 }
 
 /* Once a second: the totals the UI shows, and the resume records of the
@@ -501,6 +600,7 @@ session_tick_cb (gpointer user_data)
   double down = 0;
   double up = 0;
   guint active = 0;
+  gint64 now = g_get_monotonic_time ();
 
   for (guint i = 0; i < self->queue->len; i++)
     {
@@ -511,9 +611,12 @@ session_tick_cb (gpointer user_data)
         {
           if (entry->dirty)
             save_entry (self, entry);
+          entry->next_dht_us = 0; /* ask at once when it runs again */
           continue;
         }
       active++;
+      if (bt_torrent_get_state (torrent) != BT_TORRENT_STATE_CHECKING)
+        dht_lookup (self, entry, now);
       down += bt_torrent_get_download_rate (torrent);
       up += bt_torrent_get_upload_rate (torrent);
       if (entry->dirty || bt_torrent_get_downloaded (torrent) != entry->saved_downloaded
@@ -561,6 +664,7 @@ bt_session_dispose (GObject *object)
   if (self->torrents != NULL)
     g_list_store_remove_all (self->torrents);
   g_clear_object (&self->store);
+  g_clear_object (&self->dht);
 
   G_OBJECT_CLASS (bt_session_parent_class)->dispose (object);
 }
@@ -581,6 +685,7 @@ bt_session_finalize (GObject *object)
   g_clear_pointer (&self->bind_address, g_free);
   g_clear_pointer (&self->state_dir, g_free);
   g_clear_pointer (&self->download_dir, g_free);
+  g_clear_pointer (&self->dht_bootstrap, g_strfreev);
   if (self->lock_fd >= 0)
     close (self->lock_fd); /* releases the lock */
 
@@ -695,6 +800,8 @@ failed:
 
 /* Public API */
 
+static void start_dht (BtSession *self);
+
 /**
  * bt_session_new:
  *
@@ -725,8 +832,104 @@ bt_session_new (const BtSessionConfig  *config,
                                                       NULL);
   if (!listen_on (self, error))
     return NULL;
+  self->config.dht_bootstrap_nodes = NULL;
+  if (config->dht_bootstrap_nodes != NULL)
+    self->dht_bootstrap = g_strdupv ((char **) config->dht_bootstrap_nodes);
+  if (config->enable_dht)
+    start_dht (self);
   self->tick_id = g_timeout_add_seconds (1, session_tick_cb, self);
   return g_steal_pointer (&self);
+}
+
+static char *
+dht_nodes_path (BtSession *self)
+{
+  return self->state_dir != NULL ? g_build_filename (self->state_dir, "dht-nodes", NULL) : NULL;
+}
+
+/* The DHT listens on the UDP port of the listening port's number, as
+ * clients expect. Failing to get it is not fatal: trackers still work. */
+static void
+start_dht (BtSession *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = dht_nodes_path (self);
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  self->dht = bt_dht_new (self->bind_address, self->port, &error);
+  if (self->dht == NULL)
+    {
+      g_warning ("The DHT is off: %s", error->message);
+      return;
+    }
+  g_object_set_data (G_OBJECT (self->dht), "bt-session", self);
+  if (path != NULL && g_file_get_contents (path, &contents, &length, NULL))
+    {
+      g_autoptr(GBytes) nodes = g_bytes_new_take (g_steal_pointer (&contents), length);
+
+      bt_dht_add_saved_nodes (self->dht, nodes);
+    }
+  bt_dht_bootstrap (self->dht, (const char * const *) self->dht_bootstrap);
+}
+
+static void
+save_dht_nodes (BtSession *self)
+{
+  g_autofree char *path = dht_nodes_path (self);
+  g_autoptr(GBytes) nodes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->dht == NULL || path == NULL || self->lock_fd < 0)
+    return;
+  nodes = bt_dht_save_nodes (self->dht);
+  if (!g_file_set_contents (path, g_bytes_get_data (nodes, NULL), g_bytes_get_size (nodes),
+                            &error))
+    g_warning ("Cannot keep the DHT's nodes: %s", error->message);
+}
+
+/**
+ * bt_session_set_dht_enabled:
+ *
+ * Turns the DHT on (bootstrapping from the saved nodes and the configured
+ * routers) or off.
+ */
+void
+bt_session_set_dht_enabled (BtSession *self,
+                            gboolean   enabled)
+{
+  g_return_if_fail (BT_IS_SESSION (self));
+
+  if (enabled == (self->dht != NULL))
+    return;
+  for (guint i = 0; i < self->queue->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (self->queue, i);
+
+      if (entry->dht_lookup != 0 && self->dht != NULL)
+        bt_dht_cancel (self->dht, entry->dht_lookup);
+      entry->dht_lookup = 0;
+      entry->next_dht_us = 0;
+    }
+  if (enabled)
+    start_dht (self);
+  else
+    {
+      save_dht_nodes (self);
+      g_clear_object (&self->dht);
+    }
+}
+
+/**
+ * bt_session_get_dht:
+ *
+ * Returns: (transfer none) (nullable): the DHT node, when it is on
+ */
+BtDht *
+bt_session_get_dht (BtSession *self)
+{
+  g_return_val_if_fail (BT_IS_SESSION (self), NULL);
+  return self->dht;
 }
 
 static gboolean
@@ -799,6 +1002,24 @@ restore_torrent (BtSession *self,
   g_autoptr(GError) error = NULL;
   g_autofree char *display = g_filename_display_name (save_path);
   Entry *entry;
+
+  if (saved->meta == NULL)
+    {
+      g_autoptr(BtMagnet) magnet = bt_magnet_parse (resume->magnet_uri, &error);
+      BtTorrentConfig config;
+
+      if (magnet == NULL)
+        {
+          g_warning ("Cannot restore a magnet link: %s", error->message);
+          return;
+        }
+      fill_torrent_config (self, &config, FALSE);
+      torrent = bt_torrent_new_magnet (magnet, save_path, &config);
+      bt_torrent_restore (torrent, NULL, resume->uploaded, resume->downloaded,
+                          resume->time_added, resume->time_completed);
+      insert_entry (self, torrent, TRUE, resume->paused);
+      return;
+    }
 
   torrent = create_torrent (self, saved->meta, save_path, FALSE, &error);
   if (torrent == NULL)
@@ -903,8 +1124,17 @@ bt_session_load (BtSession  *self,
       item->meta = bt_resume_store_load_metainfo (self->store, hash, &local_error);
       if (item->meta == NULL)
         {
-          g_warning ("Skipping a saved torrent: %s", local_error->message);
-          saved_free (item);
+          g_autoptr(GError) resume_error = NULL;
+
+          /* A magnet whose metadata never came has only its record. */
+          item->resume = bt_resume_store_load_resume (self->store, hash, NULL, &resume_error);
+          if (item->resume == NULL || item->resume->magnet_uri == NULL)
+            {
+              g_warning ("Skipping a saved torrent: %s", local_error->message);
+              saved_free (item);
+              continue;
+            }
+          g_ptr_array_add (saved, item);
           continue;
         }
       item->resume = bt_resume_store_load_resume (self->store, hash, item->meta, &local_error);
@@ -950,6 +1180,7 @@ close_finish_if_done (GTask *task)
           || bt_torrent_get_downloaded (entry->torrent) != entry->saved_downloaded)
         save_entry (self, entry);
     }
+  save_dht_nodes (self);
   if (self->store != NULL && !bt_resume_store_flush (self->store, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -1072,8 +1303,7 @@ bt_session_find_torrent (BtSession    *self,
     {
       Entry *entry = g_ptr_array_index (self->queue, i);
 
-      if (memcmp (bt_metainfo_get_info_hash (bt_torrent_get_metainfo (entry->torrent)), info_hash,
-                  BT_INFO_HASH_LENGTH) == 0)
+      if (memcmp (bt_torrent_get_info_hash (entry->torrent), info_hash, BT_INFO_HASH_LENGTH) == 0)
         return entry->torrent;
     }
   return NULL;
@@ -1246,14 +1476,51 @@ bt_session_add_magnet (BtSession           *self,
                        gboolean            *out_existing,
                        GError             **error)
 {
+  static const BtAddOptions defaults = { 0 };
+  g_autoptr(BtMagnet) magnet = NULL;
+  g_autoptr(BtTorrent) torrent = NULL;
+  BtTorrentConfig config;
+  const char *save_path;
+  BtTorrent *existing;
+  Entry *entry;
+
   g_return_val_if_fail (BT_IS_SESSION (self), NULL);
   g_return_val_if_fail (uri != NULL, NULL);
 
-  (void) options;
-  (void) out_existing;
-  g_set_error (error, BT_ERROR, BT_ERROR_MAGNET_INVALID,
-               "Magnet links cannot be opened yet: open the .torrent file instead");
-  return NULL;
+  if (options == NULL)
+    options = &defaults;
+  if (out_existing != NULL)
+    *out_existing = FALSE;
+
+  magnet = bt_magnet_parse (uri, error);
+  if (magnet == NULL)
+    return NULL;
+  existing = bt_session_find_torrent (self, magnet->info_hash);
+  if (existing != NULL)
+    {
+      if (out_existing != NULL)
+        *out_existing = TRUE;
+      if (magnet->peers != NULL)
+        for (guint i = 0; i < magnet->peers->len; i++)
+          bt_torrent_add_peer_address (existing, g_ptr_array_index (magnet->peers, i));
+      return existing;
+    }
+
+  save_path = options->save_path != NULL ? options->save_path : self->download_dir;
+  if (!g_file_test (save_path, G_FILE_TEST_IS_DIR))
+    {
+      g_autofree char *display = g_filename_display_name (save_path);
+
+      g_set_error (error, BT_ERROR, BT_ERROR_IO, "The download folder “%s” does not exist",
+                   display);
+      return NULL;
+    }
+  fill_torrent_config (self, &config, FALSE);
+  torrent = bt_torrent_new_magnet (magnet, save_path, &config);
+  entry = insert_entry (self, torrent, TRUE, (options->flags & BT_ADD_PAUSED) != 0);
+  save_entry (self, entry);
+  schedule_queue (self);
+  return torrent;
 }
 
 /**
@@ -1376,7 +1643,7 @@ bt_session_remove (BtSession  *self,
       return FALSE;
     }
   keep = g_object_ref (torrent);
-  if (delete_data)
+  if (delete_data && bt_torrent_get_metainfo (torrent) != NULL)
     {
       data = g_new0 (DeleteData, 1);
       data->meta = g_object_ref (bt_torrent_get_metainfo (torrent));
@@ -1393,9 +1660,7 @@ bt_session_remove (BtSession  *self,
     {
       g_autoptr(GError) local_error = NULL;
 
-      if (!bt_resume_store_remove (self->store,
-                                   bt_metainfo_get_info_hash (bt_torrent_get_metainfo (torrent)),
-                                   &local_error))
+      if (!bt_resume_store_remove (self->store, bt_torrent_get_info_hash (torrent), &local_error))
         g_warning ("%s", local_error->message);
     }
 
@@ -1838,6 +2103,13 @@ bt_session_set_port (BtSession  *self,
   g_object_unref (old);
   for (guint i = 0; i < self->queue->len; i++)
     bt_torrent_set_port (((Entry *) g_ptr_array_index (self->queue, i))->torrent, self->port);
+  /* The DHT follows the listening port: a new node keeps the old one's
+   * contacts. */
+  if (self->dht != NULL)
+    {
+      bt_session_set_dht_enabled (self, FALSE);
+      bt_session_set_dht_enabled (self, TRUE);
+    }
   return TRUE;
 }
 

@@ -5,6 +5,7 @@
 
 #include <gio/gio.h>
 
+#include "bt-dht.h"
 #include "bt-metainfo.h"
 #include "bt-torrent.h"
 
@@ -32,6 +33,10 @@ G_DECLARE_FINAL_TYPE (BtSession, bt_session, BT, SESSION, GObject)
  *   for no limit
  * @max_active_seeds: seeds running at once, the rest queued; 0 for no
  *   limit
+ * @enable_dht: find peers through the Mainline DHT (BEP 5) on the UDP
+ *   port of the listening port's number; never for private torrents
+ * @dht_bootstrap_nodes: (nullable) (array zero-terminated=1): "host:port"
+ *   nodes the DHT asks first; %NULL for the well-known routers
  */
 typedef struct
 {
@@ -47,6 +52,8 @@ typedef struct
   const char *download_dir;
   guint       max_active_downloads;
   guint       max_active_seeds;
+  gboolean    enable_dht;
+  const char * const *dht_bootstrap_nodes;
 } BtSessionConfig;
 
 /**
@@ -162,6 +169,9 @@ const char   *bt_session_get_download_dir   (BtSession          *self);
 gboolean      bt_session_set_port           (BtSession          *self,
                                              guint16             port,
                                              GError            **error);
+void          bt_session_set_dht_enabled    (BtSession          *self,
+                                             gboolean            enabled);
+BtDht        *bt_session_get_dht            (BtSession          *self);
 double        bt_session_get_download_rate  (BtSession          *self);
 double        bt_session_get_upload_rate    (BtSession          *self);
 guint         bt_session_get_n_active       (BtSession          *self);

@@ -16,6 +16,8 @@
 #include "bt-error.h"
 #include "bt-file-private.h"
 #include "bt-limits.h"
+#include "bt-magnet.h"
+#include "bt-metadata-fetch.h"
 #include "bt-peer.h"
 #include "bt-pex.h"
 #include "bt-picker.h"
@@ -102,6 +104,15 @@ struct _BtTorrent
   guint64           last_uploaded;
   gboolean          goal_reached;
 
+  /* A torrent added from a magnet link has no metainfo (meta is NULL,
+   * and with it picker, have and file_done) until the fetcher got it. */
+  guint8             info_hash[BT_INFO_HASH_LENGTH];
+  char              *info_hash_hex;
+  BtMagnet          *magnet;
+  BtMetadataFetcher *fetcher;
+  GCancellable      *fetch_cancellable;
+  guint              fetch_retry_id;
+
   /* What the session and the UI see. */
   BtRateLimit      *download_limit; /* ours, below the session's */
   guint             download_timer_id;
@@ -154,6 +165,7 @@ enum {
 enum {
   COMPLETED,
   SEED_GOAL_REACHED,
+  METADATA_RECEIVED,
   N_SIGNALS
 };
 
@@ -184,6 +196,7 @@ static void peer_drained_cb   (BtPeer *peer, gpointer user_data);
 static gboolean close_if_both_seeds (BtTorrent *self, BtPeer *peer);
 static void run_choker (BtTorrent *self, gboolean force);
 static void update_files (BtTorrent *self);
+static void start_fetching (BtTorrent *self);
 static void update_peer_infos (BtTorrent *self);
 
 static const BtPeerCallbacks peer_callbacks = {
@@ -349,7 +362,7 @@ set_error (BtTorrent    *self,
 {
   g_free (self->error_message);
   self->error_message = g_strdup (error->message);
-  g_warning ("%s: %s", bt_metainfo_get_name (self->meta), error->message);
+  g_warning ("%s: %s", bt_torrent_get_name (self), error->message);
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->upload_timer_id, g_source_remove);
   g_clear_handle_id (&self->download_timer_id, g_source_remove);
@@ -1667,6 +1680,10 @@ bt_torrent_dispose (GObject *object)
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->upload_timer_id, g_source_remove);
   g_clear_handle_id (&self->download_timer_id, g_source_remove);
+  g_clear_handle_id (&self->fetch_retry_id, g_source_remove);
+  if (self->fetch_cancellable != NULL)
+    g_cancellable_cancel (self->fetch_cancellable);
+  g_clear_object (&self->fetcher);
   if (self->peers != NULL)
     {
       /* The peers' closed notifications would arrive after we are gone. */
@@ -1708,6 +1725,9 @@ bt_torrent_finalize (GObject *object)
   g_clear_pointer (&self->read_cache, g_hash_table_unref);
   g_clear_pointer (&self->reading, g_hash_table_unref);
   g_clear_pointer (&self->download_limit, bt_rate_limit_unref);
+  g_clear_pointer (&self->magnet, bt_magnet_free);
+  g_clear_pointer (&self->info_hash_hex, g_free);
+  g_clear_object (&self->fetch_cancellable);
   g_clear_object (&self->files);
   g_clear_pointer (&self->file_done, g_free);
   g_clear_object (&self->peer_list);
@@ -1847,6 +1867,19 @@ bt_torrent_class_init (BtTorrentClass *klass)
   signals[SEED_GOAL_REACHED] = g_signal_new ("seed-goal-reached", G_TYPE_FROM_CLASS (klass),
                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                              G_TYPE_NONE, 0);
+
+  /**
+   * BtTorrent::metadata-received:
+   * @info_dict: the info dictionary's bytes, checked against the info-hash
+   *
+   * A torrent added from a magnet link got its metadata from peers. The
+   * owner makes a #BtMetainfo of it (keeping it for the next run) and
+   * hands it over with bt_torrent_set_metainfo(); until then the torrent
+   * waits.
+   */
+  signals[METADATA_RECEIVED] = g_signal_new ("metadata-received", G_TYPE_FROM_CLASS (klass),
+                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                             G_TYPE_NONE, 1, G_TYPE_BYTES);
 }
 
 static void
@@ -1870,6 +1903,10 @@ bt_torrent_init (BtTorrent *self)
 
 /* Public API */
 
+static BtTorrent *torrent_new_common (const guint8 *info_hash, const char *download_dir,
+                                     const BtTorrentConfig *config);
+static void attach_metainfo (BtTorrent *self, BtMetainfo *meta);
+
 /**
  * bt_torrent_new:
  * @download_dir: the folder the torrent's files go in
@@ -1889,8 +1926,22 @@ bt_torrent_new (BtMetainfo             *meta,
   g_return_val_if_fail (download_dir != NULL, NULL);
   g_return_val_if_fail (config != NULL, NULL);
 
-  self = g_object_new (BT_TYPE_TORRENT, NULL);
-  self->meta = g_object_ref (meta);
+  self = torrent_new_common (bt_metainfo_get_info_hash (meta), download_dir, config);
+  attach_metainfo (self, meta);
+  return g_steal_pointer (&self);
+}
+
+static BtTorrent *
+torrent_new_common (const guint8          *info_hash,
+                    const char            *download_dir,
+                    const BtTorrentConfig *config)
+{
+  BtTorrent *self = g_object_new (BT_TYPE_TORRENT, NULL);
+
+  memcpy (self->info_hash, info_hash, BT_INFO_HASH_LENGTH);
+  self->info_hash_hex = g_malloc (2 * BT_INFO_HASH_LENGTH + 1);
+  for (guint i = 0; i < BT_INFO_HASH_LENGTH; i++)
+    g_snprintf (self->info_hash_hex + 2 * i, 3, "%02x", info_hash[i]);
   self->download_dir = g_strdup (download_dir);
   self->config = *config;
   if (self->config.budget != NULL)
@@ -1903,14 +1954,24 @@ bt_torrent_new (BtMetainfo             *meta,
   /* The folder is opened at the start, not here: a folder that is gone
    * (an unplugged disk) must not lose a torrent restored from the session;
    * it waits in the error state instead, see bt_torrent_start(). */
-  self->picker = bt_picker_new (meta);
-  self->have = bt_bitfield_new (bt_metainfo_get_n_pieces (meta));
-  update_wanted_size (self);
   self->upload_limit = bt_rate_limit_new (config->upload_rate, config->upload_parent);
   self->config.upload_parent = NULL; /* held by our bucket from now on */
   self->download_limit = bt_rate_limit_new (config->download_rate, config->download_parent);
   self->config.download_parent = NULL;
   self->added_time = g_get_real_time () / G_USEC_PER_SEC;
+  return self;
+}
+
+/* Everything that needs the metainfo: at creation, or when a magnet's
+ * metadata arrived. */
+static void
+attach_metainfo (BtTorrent  *self,
+                 BtMetainfo *meta)
+{
+  self->meta = g_object_ref (meta);
+  self->picker = bt_picker_new (meta);
+  self->have = bt_bitfield_new (bt_metainfo_get_n_pieces (meta));
+  update_wanted_size (self);
   self->file_done = g_new0 (guint64, MAX (1, bt_metainfo_get_n_files (meta)));
   for (guint i = 0; i < bt_metainfo_get_n_files (meta); i++)
     {
@@ -1923,7 +1984,9 @@ bt_torrent_new (BtMetainfo             *meta,
       g_list_store_append (self->files, file);
     }
 
-  if (bt_metainfo_get_n_tiers (meta) > 0)
+  /* A magnet's announcer runs already, with the link's trackers (which
+   * are the ones its saved metainfo lists). */
+  if (self->announcer == NULL && bt_metainfo_get_n_tiers (meta) > 0)
     {
       self->announcer = bt_announcer_new (bt_metainfo_get_info_hash (meta), self->config.peer_id,
                                           self->config.port, self->config.soup_session);
@@ -1932,8 +1995,6 @@ bt_torrent_new (BtMetainfo             *meta,
       g_signal_connect_object (self->announcer, "peers-found",
                                G_CALLBACK (peers_found_cb), self, 0);
     }
-
-  return g_steal_pointer (&self);
 }
 
 /**
@@ -1961,6 +2022,11 @@ bt_torrent_start (BtTorrent *self)
       g_clear_pointer (&self->error_message, g_free);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_MESSAGE]);
     }
+  if (self->meta == NULL)
+    {
+      start_fetching (self);
+      return;
+    }
   /* Opened at every start: the folder may have come back (a disk plugged
    * in again) or gone since. */
   g_clear_object (&self->storage);
@@ -1985,6 +2051,76 @@ bt_torrent_start (BtTorrent *self)
   set_state (self, BT_TORRENT_STATE_CHECKING);
   bt_verify_check_async (self->storage, self->cancellable, check_progress_cb, self, NULL,
                          check_cb, g_object_ref (self));
+}
+
+static void fetch_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+fetch_again (BtTorrent *self)
+{
+  g_clear_object (&self->fetch_cancellable);
+  self->fetch_cancellable = g_cancellable_new ();
+  bt_metadata_fetcher_fetch_async (self->fetcher, self->fetch_cancellable, fetch_cb,
+                                   g_object_ref (self));
+}
+
+static gboolean
+fetch_retry_cb (gpointer user_data)
+{
+  BtTorrent *self = user_data;
+
+  self->fetch_retry_id = 0;
+  if (self->state == BT_TORRENT_STATE_FETCHING_METADATA)
+    fetch_again (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+fetch_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(BtTorrent) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) info = NULL;
+
+  info = bt_metadata_fetcher_fetch_finish (BT_METADATA_FETCHER (source), result, &error);
+  if (info == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+          || self->state != BT_TORRENT_STATE_FETCHING_METADATA)
+        return;
+      /* No peer had it yet: a magnet's swarm may take long to find, so
+       * keep trying while trackers and the DHT bring new peers. */
+      g_message ("%s: no metadata yet (%s); trying again", bt_torrent_get_name (self),
+                 error->message);
+      self->fetch_retry_id = g_timeout_add_seconds (BT_TORRENT_METADATA_RETRY_S, fetch_retry_cb,
+                                                    self);
+      return;
+    }
+  if (self->state != BT_TORRENT_STATE_FETCHING_METADATA)
+    return;
+  g_signal_emit (self, signals[METADATA_RECEIVED], 0, info);
+}
+
+/* A magnet's start: ask the link's peers and trackers (and the session's
+ * DHT, through bt_torrent_add_peer_address()) for the metadata. */
+static void
+start_fetching (BtTorrent *self)
+{
+  GHashTableIter iter;
+  KnownPeer *known;
+
+  set_state (self, BT_TORRENT_STATE_FETCHING_METADATA);
+  if (self->fetcher == NULL)
+    self->fetcher = bt_metadata_fetcher_new (self->info_hash, self->config.peer_id,
+                                             self->config.port);
+  g_hash_table_iter_init (&iter, self->known);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &known))
+    bt_metadata_fetcher_add_peer (self->fetcher, known->address);
+  if (self->announcer != NULL)
+    bt_announcer_start (self->announcer);
+  fetch_again (self);
 }
 
 static void
@@ -2023,6 +2159,9 @@ bt_torrent_stop_async (BtTorrent           *self,
   /* A check that is cut short leaves nothing to trust. */
   if (self->state == BT_TORRENT_STATE_CHECKING)
     g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->fetch_retry_id, g_source_remove);
+  if (self->fetch_cancellable != NULL)
+    g_cancellable_cancel (self->fetch_cancellable);
   for (guint i = 0; i < self->peers->len; i++)
     bt_peer_close (g_ptr_array_index (self->peers, i), NULL);
   if (self->state != BT_TORRENT_STATE_ERROR)
@@ -2078,6 +2217,12 @@ bt_torrent_add_peer_address (BtTorrent          *self,
   known = g_new0 (KnownPeer, 1);
   known->address = g_object_ref (address);
   g_hash_table_insert (self->known, g_steal_pointer (&key), known);
+  if (self->meta == NULL)
+    {
+      if (self->fetcher != NULL && self->state == BT_TORRENT_STATE_FETCHING_METADATA)
+        bt_metadata_fetcher_add_peer (self->fetcher, address);
+      return;
+    }
   connect_more_peers (self);
 }
 
@@ -2141,6 +2286,7 @@ bt_torrent_set_file_priority (BtTorrent  *self,
                               BtPriority  priority)
 {
   g_return_if_fail (BT_IS_TORRENT (self));
+  g_return_if_fail (self->meta != NULL);
   g_return_if_fail (file < bt_metainfo_get_n_files (self->meta));
 
   bt_picker_set_file_priority (self->picker, file, priority);
@@ -2170,6 +2316,7 @@ bt_torrent_get_file_priority (BtTorrent *self,
                               guint      file)
 {
   g_return_val_if_fail (BT_IS_TORRENT (self), BT_PRIORITY_SKIP);
+  g_return_val_if_fail (self->meta != NULL, BT_PRIORITY_NORMAL);
   g_return_val_if_fail (file < bt_metainfo_get_n_files (self->meta), BT_PRIORITY_SKIP);
   return bt_picker_get_file_priority (self->picker, file);
 }
@@ -2229,6 +2376,8 @@ bt_torrent_get_progress (BtTorrent *self)
 
   g_return_val_if_fail (BT_IS_TORRENT (self), 0);
 
+  if (self->meta == NULL)
+    return 0;
   /* Over what is wanted: a torrent with skipped files is complete when
    * the files the person chose are. */
   total = self->wanted_size;
@@ -2268,6 +2417,8 @@ guint64
 bt_torrent_get_left (BtTorrent *self)
 {
   g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+  if (self->picker == NULL)
+    return self->magnet != NULL ? self->magnet->length : 0;
   return bt_picker_get_wanted_left (self->picker);
 }
 
@@ -2374,7 +2525,8 @@ bt_torrent_restore (BtTorrent        *self,
 {
   g_return_if_fail (BT_IS_TORRENT (self));
   g_return_if_fail (have == NULL
-                    || bt_bitfield_get_size (have) == bt_metainfo_get_n_pieces (self->meta));
+                    || (self->meta != NULL
+                        && bt_bitfield_get_size (have) == bt_metainfo_get_n_pieces (self->meta)));
 
   if (have != NULL)
     {
@@ -2462,18 +2614,48 @@ bt_torrent_fail (BtTorrent    *self,
   set_error (self, error);
 }
 
+/**
+ * bt_torrent_get_name:
+ *
+ * Returns: the torrent's name; for a magnet still fetching its metadata,
+ *   the link's display name or else its info-hash
+ */
 const char *
 bt_torrent_get_name (BtTorrent *self)
 {
   g_return_val_if_fail (BT_IS_TORRENT (self), NULL);
-  return bt_metainfo_get_name (self->meta);
+  if (self->meta != NULL)
+    return bt_metainfo_get_name (self->meta);
+  if (self->magnet != NULL && self->magnet->name != NULL)
+    return self->magnet->name;
+  return self->info_hash_hex;
 }
 
 const char *
 bt_torrent_get_info_hash_hex (BtTorrent *self)
 {
   g_return_val_if_fail (BT_IS_TORRENT (self), NULL);
-  return bt_metainfo_get_info_hash_hex (self->meta);
+  return self->info_hash_hex;
+}
+
+const guint8 *
+bt_torrent_get_info_hash (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), NULL);
+  return self->info_hash;
+}
+
+/**
+ * bt_torrent_get_magnet:
+ *
+ * Returns: (transfer none) (nullable): the magnet link the torrent was
+ *   added from, if it was
+ */
+const BtMagnet *
+bt_torrent_get_magnet (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), NULL);
+  return self->magnet;
 }
 
 /**
@@ -2507,6 +2689,8 @@ guint64
 bt_torrent_get_total_size (BtTorrent *self)
 {
   g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+  if (self->meta == NULL)
+    return self->magnet != NULL ? self->magnet->length : 0;
   return bt_metainfo_get_total_size (self->meta);
 }
 
@@ -2545,7 +2729,7 @@ bt_torrent_get_ratio (BtTorrent *self)
   guint64 size;
 
   g_return_val_if_fail (BT_IS_TORRENT (self), 0);
-  size = bt_metainfo_get_total_size (self->meta);
+  size = bt_torrent_get_total_size (self);
   return size > 0 ? (double) self->uploaded / size : 0;
 }
 
@@ -2578,7 +2762,7 @@ bt_torrent_dup_pieces_in_progress (BtTorrent *self)
 
   g_return_val_if_fail (BT_IS_TORRENT (self), NULL);
 
-  pieces = bt_bitfield_new (bt_metainfo_get_n_pieces (self->meta));
+  pieces = bt_bitfield_new (self->meta != NULL ? bt_metainfo_get_n_pieces (self->meta) : 0);
   g_hash_table_iter_init (&iter, self->buffers);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     bt_bitfield_set (pieces, GPOINTER_TO_UINT (key));
@@ -2664,9 +2848,12 @@ bt_torrent_merge_trackers (BtTorrent  *self,
   g_return_if_fail (BT_IS_TORRENT (self));
   g_return_if_fail (BT_IS_METAINFO (meta));
 
-  for (guint t = 0; t < bt_metainfo_get_n_tiers (self->meta); t++)
+  for (guint t = 0; self->meta != NULL && t < bt_metainfo_get_n_tiers (self->meta); t++)
     for (const char * const *url = bt_metainfo_get_tier (self->meta, t); *url != NULL; url++)
       g_hash_table_add (known, (gpointer) *url);
+  for (guint i = 0; self->magnet != NULL && self->magnet->trackers != NULL
+                    && i < self->magnet->trackers->len; i++)
+    g_hash_table_add (known, g_ptr_array_index (self->magnet->trackers, i));
 
   for (guint t = 0; t < bt_metainfo_get_n_tiers (meta); t++)
     {
@@ -2691,7 +2878,85 @@ bt_torrent_merge_trackers (BtTorrent  *self,
     }
   if (n_new == 0)
     return;
-  g_message ("%s: %u more trackers", bt_metainfo_get_name (self->meta), n_new);
+  g_message ("%s: %u more trackers", bt_torrent_get_name (self), n_new);
   if (self->state == BT_TORRENT_STATE_DOWNLOADING || self->state == BT_TORRENT_STATE_SEEDING)
     bt_announcer_start (self->announcer); /* no-op when running already */
+}
+
+/**
+ * bt_torrent_new_magnet:
+ * @magnet: the parsed link; copied
+ *
+ * A torrent that first fetches its metadata from peers (BEP 9): its start
+ * goes to %BT_TORRENT_STATE_FETCHING_METADATA, then
+ * #BtTorrent::metadata-received asks the owner for the metainfo.
+ *
+ * Returns: (transfer full): a stopped torrent
+ */
+BtTorrent *
+bt_torrent_new_magnet (const BtMagnet        *magnet,
+                       const char            *download_dir,
+                       const BtTorrentConfig *config)
+{
+  BtTorrent *self;
+
+  g_return_val_if_fail (magnet != NULL, NULL);
+  g_return_val_if_fail (download_dir != NULL, NULL);
+  g_return_val_if_fail (config != NULL, NULL);
+
+  self = torrent_new_common (magnet->info_hash, download_dir, config);
+  self->magnet = bt_magnet_copy (magnet);
+  self->file_done = g_new0 (guint64, 1);
+  if (magnet->trackers != NULL && magnet->trackers->len > 0)
+    {
+      self->announcer = bt_announcer_new (self->info_hash, self->config.peer_id,
+                                          self->config.port, self->config.soup_session);
+      /* A link's trackers have no tiers: each is its own (BEP 12). */
+      for (guint i = 0; i < magnet->trackers->len; i++)
+        {
+          const char *tier[] = { g_ptr_array_index (magnet->trackers, i), NULL };
+
+          bt_announcer_add_tier (self->announcer, tier);
+        }
+      g_signal_connect_object (self->announcer, "peers-found",
+                               G_CALLBACK (peers_found_cb), self, 0);
+    }
+  if (magnet->peers != NULL)
+    for (guint i = 0; i < magnet->peers->len; i++)
+      bt_torrent_add_peer_address (self, g_ptr_array_index (magnet->peers, i));
+  return self;
+}
+
+/**
+ * bt_torrent_set_metainfo:
+ * @meta: the metainfo made of what #BtTorrent::metadata-received gave
+ *
+ * Completes a magnet: the torrent becomes a normal one and, if it was
+ * fetching, goes on to check its folder and download.
+ */
+void
+bt_torrent_set_metainfo (BtTorrent  *self,
+                         BtMetainfo *meta)
+{
+  g_return_if_fail (BT_IS_TORRENT (self));
+  g_return_if_fail (BT_IS_METAINFO (meta));
+  g_return_if_fail (self->meta == NULL);
+  g_return_if_fail (memcmp (bt_metainfo_get_info_hash (meta), self->info_hash,
+                            BT_INFO_HASH_LENGTH) == 0);
+
+  g_clear_pointer (&self->file_done, g_free);
+  attach_metainfo (self, meta);
+  g_clear_handle_id (&self->fetch_retry_id, g_source_remove);
+  if (self->fetch_cancellable != NULL)
+    g_cancellable_cancel (self->fetch_cancellable);
+  g_clear_object (&self->fetcher);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOTAL_SIZE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIZE]);
+  if (self->state == BT_TORRENT_STATE_FETCHING_METADATA)
+    {
+      set_state (self, BT_TORRENT_STATE_STOPPED);
+      bt_torrent_start (self);
+    }
 }

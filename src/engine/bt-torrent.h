@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 
 #include "bt-bitfield.h"
+#include "bt-magnet.h"
 #include "bt-metainfo.h"
 #include "bt-picker.h"
 #include "bt-ratelimit.h"
@@ -102,6 +103,13 @@ BtTorrent      *bt_torrent_new                (BtMetainfo             *meta,
                                                const char             *download_dir,
                                                const BtTorrentConfig  *config,
                                                GError                **error);
+BtTorrent      *bt_torrent_new_magnet         (const BtMagnet         *magnet,
+                                               const char             *download_dir,
+                                               const BtTorrentConfig  *config);
+void            bt_torrent_set_metainfo       (BtTorrent              *self,
+                                               BtMetainfo             *meta);
+const guint8   *bt_torrent_get_info_hash      (BtTorrent              *self);
+const BtMagnet *bt_torrent_get_magnet         (BtTorrent              *self);
 void            bt_torrent_start              (BtTorrent              *self);
 void            bt_torrent_stop_async         (BtTorrent              *self,
                                                GCancellable           *cancellable,
