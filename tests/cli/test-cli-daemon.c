@@ -421,12 +421,13 @@ daemon_log (Fixture *fixture)
 /* --- fixture --------------------------------------------------------------- */
 
 static void
-write_settings (Fixture *fixture)
+write_settings (Fixture    *fixture,
+                const char *folder_name)
 {
   g_autofree char *dir = g_build_filename (fixture->tmpdir, "config", "glib-2.0", "settings",
                                            NULL);
   g_autofree char *path = g_build_filename (dir, "keyfile", NULL);
-  g_autofree char *downloads = g_build_filename (fixture->tmpdir, "downloads", NULL);
+  g_autofree char *downloads = g_build_filename (fixture->tmpdir, folder_name, NULL);
   g_autofree char *keyfile = NULL;
   g_autoptr(GError) error = NULL;
   /* Nothing but loopback: no DHT, no multicast discovery; and no seeding
@@ -472,7 +473,7 @@ fixture_setup (Fixture       *fixture,
   cache_home = g_build_filename (fixture->tmpdir, "cache", NULL);
   fixture->state_dir = g_build_filename (data_home, "btorrent", NULL);
   bt_test_write_random_file (fixture->source, PAYLOAD_SIZE, 7);
-  write_settings (fixture);
+  write_settings (fixture, "downloads");
 
   fixture->tracker = bt_fake_http_tracker_new ();
   url = bt_fake_http_tracker_get_url (fixture->tracker, "/announce");
@@ -800,6 +801,64 @@ test_daemon_errors (Fixture       *fixture,
   g_assert_nonnull (strstr (log, "added: payload.bin"));
 }
 
+typedef struct
+{
+  const char *expected;
+  char       *seen;
+} Folder;
+
+/* Adds the torrent without a folder, notes where the session puts it, and
+ * removes it again; TRUE once that is @data's folder. */
+static gboolean
+default_folder_is (Fixture  *fixture,
+                   gpointer  data)
+{
+  Folder *folder = data;
+  g_autoptr(GVariantDict) options = g_variant_dict_new (NULL);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *hashes[] = { fixture->hash, NULL };
+  Status status = { 0 };
+
+  g_variant_dict_insert (options, "paused", "b", TRUE);
+  reply = session_call (fixture->bus, BT_SESSION_DBUS_DAEMON_NAME, "Add",
+                        g_variant_new ("(s@a{sv})", fixture->torrent, g_variant_dict_end (options)),
+                        G_VARIANT_TYPE ("(sb)"), &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&reply, g_variant_unref);
+  g_assert_true (get_status (fixture->bus, BT_SESSION_DBUS_DAEMON_NAME, fixture->hash, &status,
+                             NULL));
+  reply = session_call (fixture->bus, BT_SESSION_DBUS_DAEMON_NAME, "Remove",
+                        g_variant_new ("(^asb)", (char **) hashes, FALSE), NULL, &error);
+  g_assert_no_error (error);
+  g_free (folder->seen);
+  folder->seen = g_steal_pointer (&status.save_path);
+  status_clear (&status);
+  return g_strcmp0 (folder->seen, folder->expected) == 0;
+}
+
+/* The daemon follows the settings as the app does, while it runs. */
+static void
+test_settings_live (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *first = g_build_filename (fixture->tmpdir, "downloads", NULL);
+  g_autofree char *second = g_build_filename (fixture->tmpdir, "elsewhere", NULL);
+  Folder folder = { first, NULL };
+
+  start_daemon (fixture);
+  g_assert_true (default_folder_is (fixture, &folder));
+
+  /* Another program (the app's preferences, gsettings) changes it. */
+  write_settings (fixture, "elsewhere");
+  folder.expected = second;
+  if (!wait_until (fixture, default_folder_is, &folder, WAIT_S))
+    g_error ("the daemon still saves to %s %d s after the setting changed to %s", folder.seen,
+             WAIT_S, second);
+  g_free (folder.seen);
+  g_assert_cmpint (stop_daemon (fixture, SIGTERM), ==, 0);
+}
+
 /* Started by the app, the session is the app's: the client asks it first. */
 static void
 test_app_first (Fixture       *fixture,
@@ -984,6 +1043,41 @@ test_export (Fixture       *fixture,
     g_assert_cmpuint (n, ==, 0);
   }
 
+  /* Magnet links: a good one is added by its hash, a bad one says why. */
+  {
+    const char *magnet_hash = "abababababababababababababababababababab";
+    const char *magnets[] = { magnet_hash, NULL };
+    g_autofree char *magnet = g_strdup_printf ("magnet:?xt=urn:btih:%s&dn=From+a+link",
+                                               magnet_hash);
+
+    options = g_variant_dict_new (NULL);
+    g_variant_dict_insert (options, "paused", "b", TRUE);
+    g_variant_dict_insert_value (options, "save-path", g_variant_new_bytestring (save));
+    reply = session_call (fixture->bus, self_name, "Add",
+                          g_variant_new ("(s@a{sv})", magnet, g_variant_dict_end (options)),
+                          G_VARIANT_TYPE ("(sb)"), &error);
+    g_assert_no_error (error);
+    g_variant_get (reply, "(&sb)", &hash, &existing);
+    g_assert_cmpstr (hash, ==, magnet_hash);
+    g_assert_false (existing);
+    g_clear_pointer (&reply, g_variant_unref);
+    g_clear_pointer (&options, g_variant_dict_unref);
+    g_assert_false (get_status (fixture->bus, self_name, fixture->hash, NULL, &n));
+    g_assert_cmpuint (n, ==, 1);
+    reply = session_call (fixture->bus, self_name, "Remove",
+                          g_variant_new ("(^asb)", (char **) magnets, FALSE), NULL, &error);
+    g_assert_no_error (error);
+    g_clear_pointer (&reply, g_variant_unref);
+
+    reply = session_call (fixture->bus, self_name, "Add",
+                          g_variant_new ("(s@a{sv})", "magnet:?xt=urn:btih:123",
+                                         g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)),
+                          G_VARIANT_TYPE ("(sb)"), &error);
+    g_assert_nonnull (error);
+    g_assert_true (error->domain == BT_ERROR);
+    g_clear_error (&error);
+  }
+
   /* Unexported, it answers no more, and lets go of the session. */
   bt_session_dbus_unexport (fixture->bus, export_id);
   reply = session_call (fixture->bus, self_name, "List", NULL, NULL, &error);
@@ -1030,6 +1124,7 @@ main (int    argc,
   ADD ("/cli/daemon/lifecycle", test_daemon_lifecycle);
   ADD ("/cli/daemon/errors", test_daemon_errors);
   ADD ("/cli/daemon/app-first", test_app_first);
+  ADD ("/cli/daemon/settings-live", test_settings_live);
 
   status = g_test_run ();
   if (test_bus != NULL)
