@@ -44,6 +44,10 @@ state_label (BtTorrentState state)
       return "seeding";
     case BT_TORRENT_STATE_ERROR:
       return "error";
+    case BT_TORRENT_STATE_FETCHING_METADATA:
+      return "fetching metadata";
+    case BT_TORRENT_STATE_QUEUED:
+      return "queued";
     case BT_TORRENT_STATE_STOPPED:
     default:
       return "stopped";
@@ -128,7 +132,7 @@ stopped_cb (GObject      *source,
   /* Exact byte counts for scripts and tests, then the readable sizes. */
   printf ("%s: uploaded %" G_GUINT64_FORMAT " bytes (%s), downloaded %" G_GUINT64_FORMAT
           " bytes (%s)\n",
-          bt_metainfo_get_name (bt_torrent_get_metainfo (dl->torrent)),
+          bt_torrent_get_name (dl->torrent),
           bt_torrent_get_uploaded (dl->torrent), up, bt_torrent_get_downloaded (dl->torrent), down);
   fflush (stdout);
   g_main_loop_quit (dl->loop);
@@ -162,12 +166,12 @@ state_cb (BtTorrent  *torrent,
         fprintf (stderr, "\n");
       if (bt_bitfield_is_complete (have))
         printf ("%s: all %u pieces verified; seeding on port %u\n",
-                bt_metainfo_get_name (bt_torrent_get_metainfo (torrent)),
+                bt_torrent_get_name (torrent),
                 bt_bitfield_get_size (have), 0u + dl->port);
       else
         printf ("%s: only %u of %u pieces are on disk and verified; seeding those and "
                 "fetching the rest\n",
-                bt_metainfo_get_name (bt_torrent_get_metainfo (torrent)),
+                bt_torrent_get_name (torrent),
                 bt_bitfield_count (have), bt_bitfield_get_size (have));
       fflush (stdout);
     }
@@ -187,7 +191,7 @@ completed_cb (BtTorrent *torrent,
 {
   Download *dl = user_data;
   double seconds = (g_get_monotonic_time () - dl->started_us) / (double) G_USEC_PER_SEC;
-  g_autofree char *size = g_format_size (bt_metainfo_get_wanted_size (bt_torrent_get_metainfo (torrent)));
+  g_autofree char *size = g_format_size (bt_torrent_get_wanted_size (torrent));
 
   if (dl->seed_command)
     return;
@@ -195,7 +199,7 @@ completed_cb (BtTorrent *torrent,
   if (dl->tty)
     fprintf (stderr, "\n");
   printf ("%s: complete, %s verified in %.1f s\n",
-          bt_metainfo_get_name (bt_torrent_get_metainfo (torrent)), size, seconds);
+          bt_torrent_get_name (torrent), size, seconds);
   fflush (stdout);
   if (!dl->seed)
     stop (dl, 0);
@@ -209,7 +213,7 @@ goal_cb (BtTorrent *torrent,
 
   if (dl->tty)
     fprintf (stderr, "\n");
-  printf ("%s: seeding goal reached\n", bt_metainfo_get_name (bt_torrent_get_metainfo (torrent)));
+  printf ("%s: seeding goal reached\n", bt_torrent_get_name (torrent));
   stop (dl, 0);
 }
 
@@ -251,6 +255,10 @@ run (int       argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(BtMetainfo) meta = NULL;
+  g_autoptr(BtMagnet) magnet = NULL;
+  gboolean is_magnet = FALSE;
+  gboolean dht = FALSE;
+  g_auto(GStrv) dht_nodes = NULL;
   g_autoptr(BtSession) session = NULL;
   BtTorrent *torrent;
   g_auto(GStrv) files = NULL;
@@ -291,12 +299,16 @@ run (int       argc,
     { "bind", 0, 0, G_OPTION_ARG_STRING, &bind, "Listen on this address only", "IP" },
     { "max-peers", 0, 0, G_OPTION_ARG_INT, &max_peers, "Connections at most", "N" },
     { "peer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &peers, "Also connect to this peer", "IP:PORT" },
+    { "dht", 0, 0, G_OPTION_ARG_NONE, &dht, "Find peers through the DHT too (public torrents)", NULL },
+    { "dht-bootstrap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &dht_nodes,
+      "Join the DHT through this node (implies --dht; default: the well-known routers)",
+      "HOST:PORT" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE.torrent" },
     { NULL }
   };
 
   context = g_option_context_new (seed_command ? "FILE.torrent — check the data, then seed it"
-                                               : "FILE.torrent — download a torrent");
+                                               : "FILE.torrent|MAGNET — download a torrent");
   g_option_context_add_main_entries (context, seed_command ? seed_entries : download_entries, NULL);
   g_option_context_add_main_entries (context, common_entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -306,7 +318,14 @@ run (int       argc,
     }
   if (files == NULL || files[0] == NULL || files[1] != NULL)
     {
-      bt_cli_error ("%s takes exactly one .torrent file", seed_command ? "seed" : "download");
+      bt_cli_error ("%s takes exactly one %s", seed_command ? "seed" : "download",
+                    seed_command ? ".torrent file" : ".torrent file or magnet link");
+      return 2;
+    }
+  is_magnet = !seed_command && bt_magnet_is_magnet (files[0]);
+  if (is_magnet && skip != NULL)
+    {
+      bt_cli_error ("--skip-file needs the torrent's file list, which a magnet link does not have");
       return 2;
     }
   if (port < 0 || port > 65535 || max_peers < 0 || seed_ratio < 0 || seed_idle_min < 0
@@ -317,11 +336,23 @@ run (int       argc,
       return 2;
     }
 
-  meta = bt_metainfo_new_from_file (files[0], &error);
-  if (meta == NULL)
+  if (is_magnet)
     {
-      bt_cli_error ("%s: %s", files[0], error->message);
-      return 1;
+      magnet = bt_magnet_parse (files[0], &error);
+      if (magnet == NULL)
+        {
+          bt_cli_error ("%s", error->message);
+          return 1;
+        }
+    }
+  else
+    {
+      meta = bt_metainfo_new_from_file (files[0], &error);
+      if (meta == NULL)
+        {
+          bt_cli_error ("%s: %s", files[0], error->message);
+          return 1;
+        }
     }
   if (output == NULL)
     output = g_get_current_dir ();
@@ -345,13 +376,18 @@ run (int       argc,
   config.seed_ratio = seed_ratio;
   config.seed_idle_s = (guint) seed_idle_min * 60;
   config.upload_limit = (guint64) upload_kib * 1024;
+  config.enable_dht = dht || dht_nodes != NULL;
+  config.dht_bootstrap_nodes = (const char * const *) dht_nodes;
   session = bt_session_new (&config, &error);
   if (session == NULL)
     {
       bt_cli_error ("%s", error->message);
       return 1;
     }
-  torrent = bt_session_add_torrent (session, meta, output, no_check && !seed_command, &error);
+  if (magnet != NULL)
+    torrent = bt_session_add_magnet_torrent (session, magnet, output, &error);
+  else
+    torrent = bt_session_add_torrent (session, meta, output, no_check && !seed_command, &error);
   if (torrent == NULL)
     {
       bt_cli_error ("%s", error->message);

@@ -543,8 +543,8 @@ insert_entry (BtSession *self,
       g_signal_connect (torrent, "notify::save-path", G_CALLBACK (torrent_changed_cb), entry);
       g_signal_connect (torrent, "completed", G_CALLBACK (torrent_completed_cb), entry);
       g_signal_connect (torrent, "seed-goal-reached", G_CALLBACK (torrent_goal_cb), entry);
-      g_signal_connect (torrent, "metadata-received", G_CALLBACK (torrent_metadata_cb), entry);
     }
+  g_signal_connect (torrent, "metadata-received", G_CALLBACK (torrent_metadata_cb), entry);
   g_list_store_append (self->torrents, torrent);
   return entry;
 }
@@ -1562,6 +1562,45 @@ bt_session_add_torrent (BtSession   *self,
   torrent = create_torrent (self, meta, download_dir, skip_check, error);
   if (torrent == NULL)
     return NULL;
+  insert_entry (self, torrent, FALSE, FALSE);
+  return torrent;
+}
+
+/**
+ * bt_session_add_magnet_torrent:
+ *
+ * Like bt_session_add_torrent() for a magnet link: a stopped torrent the
+ * caller runs itself, outside the queue and never saved.
+ *
+ * Returns: (transfer none): the torrent, or %NULL with @error set
+ */
+BtTorrent *
+bt_session_add_magnet_torrent (BtSession       *self,
+                               const BtMagnet  *magnet,
+                               const char      *download_dir,
+                               GError         **error)
+{
+  g_autoptr(BtTorrent) torrent = NULL;
+  BtTorrentConfig config;
+  BtTorrent *existing;
+
+  g_return_val_if_fail (BT_IS_SESSION (self), NULL);
+  g_return_val_if_fail (magnet != NULL, NULL);
+  g_return_val_if_fail (download_dir != NULL, NULL);
+
+  existing = bt_session_find_torrent (self, magnet->info_hash);
+  if (existing != NULL)
+    return existing;
+  if (!g_file_test (download_dir, G_FILE_TEST_IS_DIR))
+    {
+      g_autofree char *display = g_filename_display_name (download_dir);
+
+      g_set_error (error, BT_ERROR, BT_ERROR_IO, "The download folder “%s” does not exist",
+                   display);
+      return NULL;
+    }
+  fill_torrent_config (self, &config, FALSE);
+  torrent = bt_torrent_new_magnet (magnet, download_dir, &config);
   insert_entry (self, torrent, FALSE, FALSE);
   return torrent;
 }

@@ -126,6 +126,10 @@ BtTorrent    *bt_session_add_torrent    (BtSession              *self,
                                          const char             *download_dir,
                                          gboolean                skip_check,
                                          GError                **error);
+BtTorrent    *bt_session_add_magnet_torrent (BtSession          *self,
+                                         const BtMagnet         *magnet,
+                                         const char             *download_dir,
+                                         GError                **error);
 gboolean      bt_session_remove         (BtSession              *self,
                                          BtTorrent              *torrent,
                                          gboolean                delete_data,
