@@ -652,6 +652,13 @@ test_daemon_lifecycle (Fixture       *fixture,
   g_assert_cmpint (stop_daemon (fixture, SIGTERM), ==, 0);
   g_assert_true (state_dir_mentions (fixture->state_dir, fixture->hash));
   g_clear_pointer (&fixture->seeder, bt_fake_seeder_free);
+  {
+    g_autofree char *log = daemon_log (fixture);
+
+    g_assert_nonnull (strstr (log, "added: payload.bin"));
+    g_assert_nonnull (strstr (log, "complete: payload.bin"));
+    g_assert_nonnull (strstr (log, "btorrent-cli: stopped"));
+  }
 
   g_assert_cmpint (run_cli (fixture, &out, &err, "list"), ==, 1);
   g_assert_cmpstr (err, ==, "btorrent-cli: bTorrent is not running; start it with "
@@ -716,6 +723,18 @@ test_daemon_errors (Fixture       *fixture,
       g_clear_pointer (&out, g_free);
       g_clear_pointer (&err, g_free);
     }
+  /* No bus at all (a server without a desktop session). */
+  g_subprocess_launcher_setenv (fixture->launcher, "DBUS_SESSION_BUS_ADDRESS",
+                                "unix:path=/nonexistent/bus", TRUE);
+  g_assert_cmpint (run_cli (fixture, &out, &err, "list"), ==, 1);
+  assert_one_line_error (err, "btorrent-cli: bTorrent is not running; start it with "
+                              "`btorrent-cli daemon` or open the app (there is no D-Bus session "
+                              "bus: ");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_subprocess_launcher_setenv (fixture->launcher, "DBUS_SESSION_BUS_ADDRESS",
+                                g_test_dbus_get_bus_address (test_bus), TRUE);
+
   g_assert_cmpint (run_cli (fixture, &out, &err, "pause"), ==, 2);
   assert_one_line_error (err, "info-hash");
   g_clear_pointer (&out, g_free);
@@ -1022,6 +1041,12 @@ test_export (Fixture       *fixture,
     g_assert_cmpstr (status.save_path, ==, save);
     status_clear (&status);
   }
+
+  /* A recheck of a folder with nothing in it finds nothing, but runs. */
+  reply = session_call (fixture->bus, self_name, "Recheck",
+                        g_variant_new ("(^as)", (char **) hashes), NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&reply, g_variant_unref);
 
   /* Upper case is the same hash; one bad hash in a list changes nothing. */
   {
