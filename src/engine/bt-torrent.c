@@ -362,7 +362,8 @@ set_error (BtTorrent    *self,
 {
   g_free (self->error_message);
   self->error_message = g_strdup (error->message);
-  g_warning ("%s: %s", bt_torrent_get_name (self), error->message);
+  /* A state the UI shows, not a fault of ours: a message, not a warning. */
+  g_message ("%s: %s", bt_torrent_get_name (self), error->message);
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->upload_timer_id, g_source_remove);
   g_clear_handle_id (&self->download_timer_id, g_source_remove);
