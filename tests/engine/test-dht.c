@@ -589,8 +589,10 @@ test_hostile (void)
     g_autoptr(GBytes) bytes = NULL;
     guint64 total = 0;
     guint n_answers;
+    gint64 flood_start, flood_us;
 
     _bt_dht_get_stats (dht, &before);
+    flood_start = g_get_monotonic_time ();
     make_query (&query, BT_KRPC_METHOD_FIND_NODE, 8);
     bytes = bt_krpc_encode (&query);
     /* In rounds of 100, each read by the node before the next, so the
@@ -603,21 +605,25 @@ test_hostile (void)
           raw_send (flooder, dht, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
         g_assert_true (run_until (flood_read, &wait, 2000));
       }
+    flood_us = g_get_monotonic_time () - flood_start;
     n_answers = raw_count_answers (flooder);
     _bt_dht_get_stats (dht, &after);
     for (guint i = 0; i < flooder->replies->len; i++)
       total += g_bytes_get_size (flooder->replies->pdata[i]);
-    g_test_message ("flood: %" G_GUINT64_FORMAT " queries read, %" G_GUINT64_FORMAT
-                    " dropped, %u answered with %" G_GUINT64_FORMAT " bytes",
-                    after.queries_received - before.queries_received,
+    g_test_message ("flood: %" G_GUINT64_FORMAT " queries read in %" G_GINT64_FORMAT
+                    " ms, %" G_GUINT64_FORMAT " dropped, %u answered with %" G_GUINT64_FORMAT " bytes",
+                    after.queries_received - before.queries_received, flood_us / 1000,
                     after.queries_dropped - before.queries_dropped,
                     n_answers, total);
     /* A burst of twice the per-second rate, and what the rate adds while
-     * the flood is read. */
-    g_assert_cmpuint (n_answers, <=, 2 * BT_DHT_QUERIES_PER_IP_PER_S + 10);
+     * the flood is read (slower under sanitizers). */
+    g_assert_cmpuint (n_answers, <=, 2 * BT_DHT_QUERIES_PER_IP_PER_S + 1
+                      + BT_DHT_QUERIES_PER_IP_PER_S * flood_us / G_USEC_PER_SEC);
     g_assert_cmpuint (n_answers, >=, 1);
-    /* At most one ping to verify the stranger, not one per query. */
-    g_assert_cmpuint (flooder->replies->len - n_answers, <=, 1);
+    /* One ping to verify the stranger at a time, not one per query: a
+     * new one only after the last timed out. */
+    g_assert_cmpuint (flooder->replies->len - n_answers, <=,
+                      1 + flood_us / (TEST_QUERY_TIMEOUT_MS * 1000));
     g_assert_cmpuint (after.queries_received - before.queries_received, ==, 1000);
     g_assert_cmpuint (after.queries_dropped - before.queries_dropped, ==, 1000 - n_answers);
     /* No answer is much bigger than the query that asked for it: a
