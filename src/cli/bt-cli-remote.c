@@ -281,7 +281,9 @@ print_table (GVariant *entries)
       size = g_format_size (e.wanted_size);
       down = g_format_size ((guint64) e.download_rate);
       up = g_format_size ((guint64) e.upload_rate);
-      printf ("%.8s  %-11s  %5.1f%%  %10s  %10s  %10s  %5u  %5.2f  %s\n", e.info_hash, e.state,
+      /* The one long state name would push every column over. */
+      printf ("%.8s  %-11s  %5.1f%%  %10s  %10s  %10s  %5u  %5.2f  %s\n", e.info_hash,
+              strcmp (e.state, "fetching-metadata") == 0 ? "metadata" : e.state,
               e.progress * 100, size, down, up, e.peers, e.ratio, e.name);
       if (e.error[0] != '\0')
         printf ("%-8s  error: %s\n", "", e.error);
