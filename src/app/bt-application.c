@@ -636,35 +636,7 @@ close_timeout_cb (gpointer user_data)
 static void
 bt_application_shutdown (GApplication *application)
 {
-  BtApplication *self = BT_APPLICATION (application);
-
-  if (self->inhibit_cookie != 0)
-    {
-      gtk_application_uninhibit (GTK_APPLICATION (self), self->inhibit_cookie);
-      self->inhibit_cookie = 0;
-    }
-
-  if (self->session != NULL)
-    {
-      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-      gboolean done = FALSE;
-      guint timeout_id;
-
-      /* The main loop has already returned, so the application is held by
-       * iterating here: the session's last writes and "stopped"
-       * announces run on this context. */
-      g_application_hold (application);
-      timeout_id = g_timeout_add_seconds (BT_APP_CLOSE_TIMEOUT_S, close_timeout_cb, cancellable);
-      bt_session_close_async (self->session, cancellable, session_closed_cb, &done);
-      while (!done)
-        g_main_context_iteration (NULL, TRUE);
-      if (!g_cancellable_is_cancelled (cancellable))
-        g_source_remove (timeout_id);
-      g_application_release (application);
-
-      g_signal_handlers_disconnect_by_func (bt_session_get_torrents (self->session),
-                                            torrents_changed_cb, self);
-    }
+  bt_application_close_session (BT_APPLICATION (application));
 
   G_APPLICATION_CLASS (bt_application_parent_class)->shutdown (application);
 }
@@ -744,7 +716,10 @@ bt_application_new (const char        *application_id,
    * their own ids still find gtk/help-overlay.ui. */
   return g_object_new (BT_TYPE_APPLICATION,
                        "application-id", application_id,
-                       "flags", flags | G_APPLICATION_HANDLES_OPEN,
+                       /* CAN_OVERRIDE_APP_ID: `btorrent --gapplication-app-id=ID`
+                        * reaches a running instance under another id, which
+                        * is how the tests start a second instance. */
+                       "flags", flags | G_APPLICATION_HANDLES_OPEN | G_APPLICATION_CAN_OVERRIDE_APP_ID,
                        "resource-base-path", RESOURCE_PREFIX,
                        NULL);
 }
@@ -828,6 +803,52 @@ bt_application_show_error (BtApplication *self,
     return;
   g_debug ("Error shown: %s", message);
   bt_window_show_error (ensure_window (self), message);
+}
+
+/**
+ * bt_application_close_session:
+ * @self: the application
+ *
+ * Closes the session (last resume writes, "stopped" to trackers) and
+ * returns when that finished, or after %BT_APP_CLOSE_TIMEOUT_S. Runs the
+ * main context meanwhile. GApplication::shutdown calls it; afterwards
+ * bt_application_get_session() returns %NULL.
+ */
+void
+bt_application_close_session (BtApplication *self)
+{
+  g_autoptr(GCancellable) cancellable = NULL;
+  g_autoptr(BtSession) session = NULL;
+  gboolean done = FALSE;
+  guint timeout_id;
+
+  g_return_if_fail (BT_IS_APPLICATION (self));
+
+  if (self->inhibit_cookie != 0)
+    {
+      gtk_application_uninhibit (GTK_APPLICATION (self), self->inhibit_cookie);
+      self->inhibit_cookie = 0;
+    }
+
+  if (self->session == NULL)
+    return;
+
+  session = g_steal_pointer (&self->session);
+  g_signal_handlers_disconnect_by_func (bt_session_get_torrents (session),
+                                        torrents_changed_cb, self);
+
+  /* By shutdown the main loop has returned, so the application is held
+   * by iterating here: the session's last writes and "stopped" announces
+   * run on this context. */
+  cancellable = g_cancellable_new ();
+  g_application_hold (G_APPLICATION (self));
+  timeout_id = g_timeout_add_seconds (BT_APP_CLOSE_TIMEOUT_S, close_timeout_cb, cancellable);
+  bt_session_close_async (session, cancellable, session_closed_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  if (!g_cancellable_is_cancelled (cancellable))
+    g_source_remove (timeout_id);
+  g_application_release (G_APPLICATION (self));
 }
 
 guint

@@ -31,6 +31,8 @@ void           bt_application_add_magnet        (BtApplication     *self,
 void           bt_application_show_error        (BtApplication     *self,
                                                  const char        *message);
 
+void           bt_application_close_session     (BtApplication     *self);
+
 /* How many torrents download now; suspend is inhibited while > 0. */
 guint          bt_application_get_n_downloading (BtApplication     *self);
 

@@ -56,6 +56,13 @@ struct _BtWindow
   /* Template widgets */
   GtkHeaderBar       *header_bar;
   GtkMenuButton      *primary_menu_button;
+  GtkWidget          *add_button;
+  GtkWidget          *magnet_button;
+  GtkWidget          *resume_button;
+  GtkWidget          *pause_button;
+  GtkWidget          *remove_button;
+  GtkWidget          *details_button;
+  GtkWidget          *search_button;
   GtkWidget          *empty_state;
   GtkLabel           *empty_title;
   GtkLabel           *empty_description;
@@ -673,15 +680,15 @@ bt_window_dispose (GObject *object)
 }
 
 static void
-bt_window_constructed (GObject *object)
+application_notify_cb (BtWindow   *self,
+                       GParamSpec *pspec,
+                       gpointer    user_data)
 {
-  BtWindow *self = BT_WINDOW (object);
-
-  G_OBJECT_CLASS (bt_window_parent_class)->constructed (object);
-
-  /* The application is a construct property, so the session is known
-   * only now. */
-  setup_model (self);
+  /* GtkWindow:application is not a construct property: g_object_new()
+   * sets it after constructed(). The window belongs to one application
+   * for its life, so the model is set up once, when it arrives. */
+  if (!self->ready && gtk_window_get_application (GTK_WINDOW (self)) != NULL)
+    setup_model (self);
 }
 
 static void
@@ -691,7 +698,6 @@ bt_window_class_init (BtWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = bt_window_dispose;
-  object_class->constructed = bt_window_constructed;
 
   signals[SIGNAL_SELECTION_CHANGED] =
     g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -707,6 +713,13 @@ bt_window_class_init (BtWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/bt-window.ui");
   gtk_widget_class_bind_template_child (widget_class, BtWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, BtWindow, primary_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, BtWindow, add_button);
+  gtk_widget_class_bind_template_child (widget_class, BtWindow, magnet_button);
+  gtk_widget_class_bind_template_child (widget_class, BtWindow, resume_button);
+  gtk_widget_class_bind_template_child (widget_class, BtWindow, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, BtWindow, remove_button);
+  gtk_widget_class_bind_template_child (widget_class, BtWindow, details_button);
+  gtk_widget_class_bind_template_child (widget_class, BtWindow, search_button);
   gtk_widget_class_bind_template_child (widget_class, BtWindow, empty_state);
   gtk_widget_class_bind_template_child (widget_class, BtWindow, empty_title);
   gtk_widget_class_bind_template_child (widget_class, BtWindow, empty_description);
@@ -732,6 +745,7 @@ bt_window_init (BtWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  g_signal_connect (self, "notify::application", G_CALLBACK (application_notify_cb), NULL);
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions,
                                    G_N_ELEMENTS (win_actions), self);
   {
