@@ -820,6 +820,43 @@ test_daemon_errors (Fixture       *fixture,
   g_assert_nonnull (strstr (log, "added: payload.bin"));
 }
 
+static gboolean
+resume_written (Fixture  *fixture,
+                gpointer  data)
+{
+  g_autofree char *name = g_strconcat (fixture->hash, ".resume", NULL);
+  g_autofree char *path = g_build_filename (fixture->state_dir, name, NULL);
+
+  return g_file_test (path, G_FILE_TEST_IS_REGULAR);
+}
+
+/* Killed outright, the daemon leaves no lock behind that would keep the
+ * next one out, and what it had written comes back. */
+static void
+test_kill_restart (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  Status status = { 0 };
+
+  start_daemon (fixture);
+  g_assert_cmpint (run_cli (fixture, &out, &err, "add", "--paused", "payload.torrent"), ==, 0);
+  /* The session writes a torrent's record a few seconds after it
+   * changes (BT_RESUME_WRITE_INTERVAL_MS); a kill before that loses the
+   * "paused" of the add. */
+  if (!wait_until (fixture, resume_written, NULL, WAIT_S))
+    g_error ("no resume record in %s %d s after adding the torrent", fixture->state_dir, WAIT_S);
+  g_assert_cmpint (stop_daemon (fixture, SIGKILL), ==, -1);
+
+  start_daemon (fixture);
+  g_assert_true (get_status (fixture->bus, BT_SESSION_DBUS_DAEMON_NAME, fixture->hash, &status,
+                             NULL));
+  g_assert_cmpstr (status.state, ==, "stopped");
+  status_clear (&status);
+  g_assert_cmpint (stop_daemon (fixture, SIGTERM), ==, 0);
+}
+
 typedef struct
 {
   const char *expected;
@@ -1150,6 +1187,7 @@ main (int    argc,
   ADD ("/cli/daemon/errors", test_daemon_errors);
   ADD ("/cli/daemon/app-first", test_app_first);
   ADD ("/cli/daemon/settings-live", test_settings_live);
+  ADD ("/cli/daemon/kill-restart", test_kill_restart);
 
   status = g_test_run ();
   if (test_bus != NULL)
