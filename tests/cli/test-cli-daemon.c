@@ -324,31 +324,61 @@ wait_for_state (Fixture    *fixture,
 
 /* --- the daemon ------------------------------------------------------------ */
 
+/* The process id of @name's owner on the test bus, 0 when nobody owns it. */
+static guint32
+name_owner_pid (Fixture    *fixture,
+                const char *name)
+{
+  Call call = { 0 };
+  guint32 pid;
+
+  g_dbus_connection_call (fixture->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                          "org.freedesktop.DBus", "GetConnectionUnixProcessID",
+                          g_variant_new ("(s)", name), G_VARIANT_TYPE ("(u)"),
+                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, call_cb, &call);
+  while (!call.done)
+    g_main_context_iteration (NULL, TRUE);
+  if (g_error_matches (call.error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
+    {
+      g_error_free (call.error);
+      return 0;
+    }
+  g_assert_no_error (call.error);
+  g_variant_get (call.reply, "(u)", &pid);
+  g_variant_unref (call.reply);
+  return pid;
+}
+
 static gboolean
 name_owned (Fixture  *fixture,
             gpointer  data)
 {
-  g_autoptr(GVariant) reply = NULL;
-  Call call = { 0 };
-  gboolean owned;
+  return name_owner_pid (fixture, data) != 0;
+}
 
-  if (fixture->daemon != NULL && g_subprocess_get_identifier (fixture->daemon) == NULL)
+static gboolean
+name_free (Fixture  *fixture,
+           gpointer  data)
+{
+  return name_owner_pid (fixture, data) == 0;
+}
+
+/* Owned by the daemon we started, not by the one before it, whose name
+ * the bus may not have released yet. */
+static gboolean
+daemon_owns_name (Fixture  *fixture,
+                  gpointer  data)
+{
+  const char *pid = g_subprocess_get_identifier (fixture->daemon);
+
+  if (pid == NULL)
     {
       g_autofree char *log = NULL;
 
       g_file_get_contents (fixture->daemon_log, &log, NULL, NULL);
       g_error ("btorrent-cli daemon exited before it took its name:\n%s", log);
     }
-  g_dbus_connection_call (fixture->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                          "org.freedesktop.DBus", "NameHasOwner",
-                          g_variant_new ("(s)", (const char *) data), G_VARIANT_TYPE ("(b)"),
-                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, call_cb, &call);
-  while (!call.done)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_no_error (call.error);
-  g_variant_get (call.reply, "(b)", &owned);
-  g_variant_unref (call.reply);
-  return owned;
+  return name_owner_pid (fixture, BT_SESSION_DBUS_DAEMON_NAME) == g_ascii_strtoull (pid, NULL, 10);
 }
 
 static void
@@ -368,7 +398,7 @@ start_daemon (Fixture *fixture)
   g_subprocess_launcher_set_stderr_file_path (fixture->launcher, NULL);
   g_subprocess_launcher_set_flags (fixture->launcher, G_SUBPROCESS_FLAGS_STDOUT_PIPE
                                                         | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  if (!wait_until (fixture, name_owned, (gpointer) BT_SESSION_DBUS_DAEMON_NAME, WAIT_S))
+  if (!wait_until (fixture, daemon_owns_name, NULL, WAIT_S))
     g_error ("btorrent-cli daemon did not take its D-Bus name in %d s", WAIT_S);
 }
 
@@ -404,6 +434,10 @@ stop_daemon (Fixture *fixture,
                signal_number);
     }
   g_source_remove (timeout_id);
+  /* The bus lets go of its name a moment later: a command run before
+   * that would still find it. */
+  if (!wait_until (fixture, name_free, (gpointer) BT_SESSION_DBUS_DAEMON_NAME, WAIT_S))
+    g_error ("the bus still names a daemon %d s after it exited", WAIT_S);
   if (!g_subprocess_get_if_exited (daemon))
     return -1;
   return g_subprocess_get_exit_status (daemon);
