@@ -705,6 +705,13 @@ commit_cb (GObject      *source,
       return;
     }
 
+  /* Not written (a full disk, a vanished folder): the piece goes back to
+   * the pool, so a resume fetches it again. Its peers are not to blame. */
+  {
+    g_autoptr(GPtrArray) contributors = g_ptr_array_new ();
+
+    bt_picker_piece_failed (self->picker, piece, contributors);
+  }
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
@@ -1267,6 +1274,16 @@ peer_handshake_cb (BtPeer   *peer,
       if (other != peer && bt_peer_is_handshaked (other) && !bt_peer_is_closed (other)
           && memcmp (bt_peer_get_peer_id (other), bt_peer_get_peer_id (peer), 20) == 0)
         {
+          /* Both ends dialled at once (as two peers that learn of each
+           * other through PEX do): both must drop the same connection, or
+           * both go. Keep the one dialled by the lower peer id. */
+          if (bt_peer_is_incoming (peer) != bt_peer_is_incoming (other)
+              && (memcmp (bt_peer_get_peer_id (peer), self->config.peer_id, 20) < 0)
+                 == bt_peer_is_incoming (peer))
+            {
+              bt_peer_close (other, NULL);
+              break;
+            }
           bt_peer_close (peer, NULL);
           return;
         }

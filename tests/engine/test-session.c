@@ -15,6 +15,7 @@
 #include "bt-metainfo-create.h"
 #include "bt-metainfo.h"
 #include "bt-session.h"
+#include "bt-session-settings.h"
 #include "bt-test-util.h"
 #include "bt-torrent.h"
 
@@ -476,6 +477,178 @@ test_download_move_remove (Fixture       *fixture,
   close_session (session);
 }
 
+static gboolean
+run_quiet (const char *command)
+{
+  int status = -1;
+
+  return g_spawn_command_line_sync (command, NULL, NULL, &status, NULL)
+         && g_spawn_check_wait_status (status, NULL);
+}
+
+/* A download into a small tmpfs that fills up: the torrent stops with a
+ * clear error, keeps the pieces it verified, and completes once there is
+ * room again. */
+static void
+test_disk_full (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BtFakeSeeder) seeder = bt_fake_seeder_new (fixture->meta[0], fixture->payload[0]);
+  g_autofree char *mount = NULL;
+  g_autofree char *remount = NULL;
+  g_autofree char *unmount = g_strdup_printf ("umount %s", fixture->download_dir);
+  BtSession *session;
+  BtTorrent *torrent;
+  const BtBitfield *have;
+  guint32 kept;
+
+  /* 64 KiB: the torrent's 160 KB cannot fit. */
+  mount = g_strdup_printf ("mount -t tmpfs -o size=64k tmpfs %s", fixture->download_dir);
+  if (!run_quiet (mount))
+    {
+      bt_test_skip_or_fail ("cannot mount a tmpfs (not root?)");
+      return;
+    }
+
+  session = new_session (fixture, 0);
+  g_assert_true (bt_session_load (session, &error));
+  torrent = bt_session_add (session, fixture->meta[0], NULL, NULL, &error);
+  g_assert_no_error (error);
+  bt_torrent_add_peer_address (torrent, bt_fake_seeder_get_address (seeder));
+  wait_state (torrent, BT_TORRENT_STATE_ERROR);
+  g_assert_nonnull (strstr (bt_torrent_get_error_message (torrent), "full"));
+
+  /* What it verified is kept, and is right on disk. */
+  have = bt_torrent_get_have (torrent);
+  kept = bt_bitfield_count (have);
+  g_assert_cmpuint (kept, >, 0);
+  g_assert_false (bt_bitfield_is_complete (have));
+  {
+    g_autofree char *path = g_build_filename (fixture->download_dir, "T0", "a.bin", NULL);
+    g_autofree char *contents = NULL;
+    gsize len;
+
+    g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+    for (guint32 p = 0; p < bt_metainfo_get_n_pieces (fixture->meta[0]); p++)
+      {
+        gsize start = (gsize) p * 16384;
+
+        if (!bt_bitfield_get (have, p) || start + 16384 > len)
+          continue;
+        g_assert_cmpmem (contents + start, 16384,
+                         (const guint8 *) g_bytes_get_data (fixture->payload[0], NULL) + start,
+                         16384);
+      }
+  }
+
+  /* Room again: resumed, it completes with the right data. */
+  remount = g_strdup_printf ("mount -o remount,size=1m %s", fixture->download_dir);
+  g_assert_true (run_quiet (remount));
+  bt_session_resume (session, torrent);
+  wait_state (torrent, BT_TORRENT_STATE_SEEDING);
+  g_assert_true (bt_bitfield_is_complete (bt_torrent_get_have (torrent)));
+  for (guint i = 0; i < bt_metainfo_get_n_files (fixture->meta[0]); i++)
+    {
+      g_autofree char *path = g_build_filename (fixture->download_dir,
+                                                bt_metainfo_get_file_path (fixture->meta[0], i),
+                                                NULL);
+      g_autofree char *contents = NULL;
+      gsize len;
+
+      g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+      g_assert_cmpuint (len, ==, bt_metainfo_get_file_size (fixture->meta[0], i));
+      g_assert_cmpmem (contents, len,
+                       (const guint8 *) g_bytes_get_data (fixture->payload[0], NULL)
+                       + bt_metainfo_get_file_offset (fixture->meta[0], i),
+                       len);
+    }
+  close_session (session);
+  g_assert_true (run_quiet (unmount));
+}
+
+static double
+measure_rate (BtTorrent *torrent,
+              guint      milliseconds)
+{
+  guint64 before = bt_torrent_get_downloaded (torrent);
+  gint64 start = g_get_monotonic_time ();
+  gboolean done = FALSE;
+  guint id = g_timeout_add (milliseconds, timeout_cb, &done);
+
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  (void) id;
+  return (double) (bt_torrent_get_downloaded (torrent) - before) * G_USEC_PER_SEC
+         / (double) (g_get_monotonic_time () - start);
+}
+
+/* Lowering the download limit in GSettings while a download runs lowers
+ * its rate at once. */
+static void
+test_live_rate_limit (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSettings) settings = g_settings_new (BT_SETTINGS_SCHEMA_ID);
+  g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(BtMetainfo) meta = NULL;
+  g_autoptr(GBytes) payload = NULL;
+  g_autoptr(BtFakeSeeder) seeder = NULL;
+  g_autofree char *source = g_build_filename (fixture->tmpdir, "big", "big.bin", NULL);
+  g_autoptr(GFile) root = g_file_new_for_path (source);
+  g_autoptr(GBytes) torrent_bytes = NULL;
+  BtMetainfoCreateOptions options = { 0 };
+  BtSessionConfig config = { 0 };
+  BtSession *session;
+  BtTorrent *torrent;
+  double fast;
+  double slow;
+  gsize len;
+  char *contents;
+
+  bt_test_write_random_file (source, 16 * 1024 * 1024, 99);
+  options.piece_length = 65536;
+  options.creation_date = -1;
+  torrent_bytes = bt_metainfo_create (root, &options, NULL, &error);
+  g_assert_no_error (error);
+  meta = bt_metainfo_new_from_bytes (torrent_bytes, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (source, &contents, &len, NULL));
+  payload = g_bytes_new_take (contents, len);
+  seeder = bt_fake_seeder_new (meta, payload);
+
+  g_settings_set_int (settings, "download-rate-limit", 2048); /* KiB/s */
+  bt_session_config_from_settings (&config, settings, strings);
+  config.bind_address = "127.0.0.1";
+  config.port = 0;
+  config.enable_dht = FALSE;
+  config.download_dir = fixture->download_dir;
+  config.state_dir = fixture->state_dir;
+  session = bt_session_new (&config, &error);
+  g_assert_no_error (error);
+  bt_session_bind_settings (session, settings);
+  g_assert_true (bt_session_load (session, &error));
+  torrent = bt_session_add (session, meta, NULL, NULL, &error);
+  g_assert_no_error (error);
+  bt_torrent_add_peer_address (torrent, bt_fake_seeder_get_address (seeder));
+  wait_state (torrent, BT_TORRENT_STATE_DOWNLOADING);
+
+  measure_rate (torrent, 1000); /* the bucket's first burst */
+  fast = measure_rate (torrent, 2000);
+  g_settings_set_int (settings, "download-rate-limit", 256);
+  measure_rate (torrent, 1000);
+  slow = measure_rate (torrent, 2000);
+  g_test_message ("at 2048 KiB/s: %.0f KiB/s; at 256 KiB/s: %.0f KiB/s", fast / 1024,
+                  slow / 1024);
+  g_assert_cmpfloat (fast, >, 1024 * 1024);
+  g_assert_cmpfloat (fast, <, 1.5 * 2048 * 1024);
+  g_assert_cmpfloat (slow, <, 1.5 * 256 * 1024);
+  g_assert_cmpfloat (slow, >, 0.3 * 256 * 1024);
+  g_assert_cmpint (bt_torrent_get_state (torrent), ==, BT_TORRENT_STATE_DOWNLOADING);
+  close_session (session);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -490,5 +663,9 @@ main (int   argc,
   g_test_add ("/engine/session/queue", Fixture, NULL, fixture_setup, test_queue, fixture_teardown);
   g_test_add ("/engine/session/download-move-remove", Fixture, NULL, fixture_setup,
               test_download_move_remove, fixture_teardown);
+  g_test_add ("/engine/session/disk-full", Fixture, NULL, fixture_setup, test_disk_full,
+              fixture_teardown);
+  g_test_add ("/engine/session/live-rate-limit", Fixture, NULL, fixture_setup,
+              test_live_rate_limit, fixture_teardown);
   return g_test_run ();
 }
