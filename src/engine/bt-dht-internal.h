@@ -91,7 +91,7 @@ struct _BtDht
   GSource       *maintenance;
   GCancellable  *cancellable;
   guint16        port;
-  gboolean       loopback;
+  gboolean       loopback;       /* accept 127.x: bound there, or given one */
 
   BtDhtTable    *table;
   guint          last_n_nodes;

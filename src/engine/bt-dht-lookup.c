@@ -122,10 +122,10 @@ lookup_finish (Lookup *lookup)
       g_debug ("Bootstrap done: %u nodes", bt_dht_table_get_n_nodes (self->table));
     }
 
+  /* The callback may drop the last reference to the node. */
+  g_object_ref (self);
   if (lookup->callback != NULL)
     {
-      g_autoptr(BtDht) hold = g_object_ref (self);
-
       none = g_ptr_array_new ();
       lookup->callback (self, none, TRUE, lookup->user_data);
     }
@@ -134,6 +134,7 @@ lookup_finish (Lookup *lookup)
   _bt_dht_lookup_free (lookup);
 
   _bt_dht_start_waiting_lookups (self);
+  g_object_unref (self);
 }
 
 static gboolean
@@ -208,8 +209,8 @@ _bt_dht_start_waiting_lookups (BtDht *self)
 
 Lookup *
 _bt_dht_lookup_new (BtDht          *self,
-            BtKrpcMethod    method,
-            const guint8   *target)
+                    BtKrpcMethod    method,
+                    const guint8   *target)
 {
   Lookup *lookup = g_new0 (Lookup, 1);
 
@@ -240,8 +241,8 @@ _bt_dht_lookup_submit (Lookup *lookup)
 
 void
 _bt_dht_lookup_handle_reply (Lookup              *lookup,
-                     const Pending       *pending,
-                     const BtKrpcMessage *message)
+                             const Pending       *pending,
+                             const BtKrpcMessage *message)
 {
   BtDht *self = lookup->dht;
 
@@ -284,11 +285,15 @@ _bt_dht_lookup_handle_reply (Lookup              *lookup,
       if (peers->len > 0)
         {
           guint handle = lookup->handle;
-          g_autoptr(BtDht) hold = g_object_ref (self);
+          gboolean cancelled;
 
+          g_object_ref (self);
           lookup->callback (self, peers, FALSE, lookup->user_data);
-          /* The callback may have cancelled the lookup. */
-          if (g_hash_table_lookup (self->lookups, GUINT_TO_POINTER (handle)) != lookup)
+          /* The callback may have cancelled the lookup, or disposed of
+           * the node, which cancels every lookup. */
+          cancelled = g_hash_table_lookup (self->lookups, GUINT_TO_POINTER (handle)) != lookup;
+          g_object_unref (self);
+          if (cancelled)
             return;
         }
     }
@@ -299,11 +304,15 @@ _bt_dht_lookup_handle_reply (Lookup              *lookup,
 
 void
 _bt_dht_add_seed (BtDht        *self,
-          const guint8 *ip,
-          guint16       port)
+                  const guint8 *ip,
+                  guint16       port)
 {
   BtKrpcNode seed = { 0 };
 
+  /* Someone gave us a loopback node on purpose: a test, or nodes on this
+   * machine. Only then are loopback addresses from the network accepted. */
+  if (ip[0] == 127)
+    self->loopback = TRUE;
   if (self->seeds->len >= BT_DHT_MAX_SAVED_NODES || !_bt_dht_address_acceptable (self, ip, port))
     return;
   for (guint i = 0; i < self->seeds->len; i++)

@@ -158,9 +158,9 @@ store_peer (BtDht        *self,
 
 void
 _bt_dht_handle_query (BtDht               *self,
-              const BtKrpcMessage *query,
-              const guint8        *ip,
-              guint16              port)
+                      const BtKrpcMessage *query,
+                      const guint8        *ip,
+                      guint16              port)
 {
   gint64 now = _bt_dht_now_us ();
   BtKrpcMessage reply;

@@ -53,9 +53,9 @@ _bt_dht_now_us (void)
 
 GSource *
 _bt_dht_attach_timeout (BtDht       *self,
-                guint        ms,
-                GSourceFunc  func,
-                gpointer     data)
+                        guint        ms,
+                        GSourceFunc  func,
+                        gpointer     data)
 {
   GSource *source = g_timeout_source_new (ms);
 
@@ -77,8 +77,8 @@ _bt_dht_destroy_source (GSource **source)
 /* Addresses no DHT node can have. Loopback only when we are on it. */
 gboolean
 _bt_dht_address_acceptable (BtDht        *self,
-                    const guint8 *ip,
-                    guint16       port)
+                            const guint8 *ip,
+                            guint16       port)
 {
   if (port == 0 || ip[0] == 0 || ip[0] >= 224)
     return FALSE;
@@ -89,7 +89,7 @@ _bt_dht_address_acceptable (BtDht        *self,
 
 GSocketAddress *
 _bt_dht_make_address (const guint8 *ip,
-              guint16       port)
+                      guint16       port)
 {
   g_autoptr(GInetAddress) address = g_inet_address_new_from_bytes (ip, G_SOCKET_FAMILY_IPV4);
 
@@ -115,10 +115,10 @@ read_address (GSocketAddress *address,
 
 void
 _bt_dht_send_message (BtDht               *self,
-              const BtKrpcMessage *message,
-              const guint8        *ip,
-              guint16              port,
-              gboolean             is_reply)
+                      const BtKrpcMessage *message,
+                      const guint8        *ip,
+                      guint16              port,
+                      gboolean             is_reply)
 {
   g_autoptr(GBytes) bytes = bt_krpc_encode (message);
   g_autoptr(GSocketAddress) address = _bt_dht_make_address (ip, port);
@@ -199,13 +199,13 @@ pending_timeout_cb (gpointer user_data)
 /* Sends a query to @node; @lookup (nullable) hears of the answer. */
 void
 _bt_dht_send_query (BtDht            *self,
-            BtKrpcMethod      method,
-            const BtKrpcNode *node,
-            gboolean          id_known,
-            const guint8     *target,
-            Lookup           *lookup,
-            const Candidate  *announce_to,
-            guint16           announce_port)
+                    BtKrpcMethod      method,
+                    const BtKrpcNode *node,
+                    gboolean          id_known,
+                    const guint8     *target,
+                    Lookup           *lookup,
+                    const Candidate  *announce_to,
+                    guint16           announce_port)
 {
   BtKrpcMessage message;
   Pending *pending;
@@ -267,8 +267,8 @@ pending_to (BtDht        *self,
 
 void
 _bt_dht_ping (BtDht            *self,
-      const BtKrpcNode *node,
-      gboolean          id_known)
+              const BtKrpcNode *node,
+              gboolean          id_known)
 {
   if (g_hash_table_size (self->pending) >= BT_DHT_MAX_LOOKUPS * BT_DHT_LOOKUP_ALPHA * 4
       || pending_to (self, node->ip, node->port))
@@ -364,8 +364,9 @@ socket_readable_cb (GSocket      *socket,
                     gpointer      user_data)
 {
   BtDht *self = user_data;
-  g_autoptr(BtDht) hold = g_object_ref (self);
 
+  /* A callback may drop the last reference to the node. */
+  g_object_ref (self);
   for (guint i = 0; i < BT_DHT_MAX_READS_PER_WAKEUP && self->socket != NULL; i++)
     {
       g_autoptr(GSocketAddress) from = NULL;
@@ -391,6 +392,7 @@ socket_readable_cb (GSocket      *socket,
         continue;
       handle_datagram (self, self->buffer, (gsize) n, ip, port);
     }
+  g_object_unref (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -723,8 +725,12 @@ bt_dht_add_node (BtDht              *self,
   g_return_if_fail (BT_IS_DHT (self));
   g_return_if_fail (G_IS_INET_SOCKET_ADDRESS (address));
 
-  if (!read_address (G_SOCKET_ADDRESS (address), node.ip, &node.port)
-      || !_bt_dht_address_acceptable (self, node.ip, node.port))
+  if (!read_address (G_SOCKET_ADDRESS (address), node.ip, &node.port))
+    return;
+  /* As for bootstrap nodes: a loopback node given on purpose allows them. */
+  if (node.ip[0] == 127)
+    self->loopback = TRUE;
+  if (!_bt_dht_address_acceptable (self, node.ip, node.port))
     return;
   _bt_dht_ping (self, &node, FALSE);
 }
@@ -779,9 +785,9 @@ bt_dht_add_saved_nodes (BtDht  *self,
       BtKrpcNode node;
 
       bt_krpc_node_from_compact (data + i * BT_KRPC_COMPACT_NODE_LENGTH, &node);
+      _bt_dht_add_seed (self, node.ip, node.port);
       if (!_bt_dht_address_acceptable (self, node.ip, node.port))
         continue;
-      _bt_dht_add_seed (self, node.ip, node.port);
       _bt_dht_ping (self, &node, TRUE);
     }
 }
