@@ -407,6 +407,11 @@ disambiguate_paths (BtMetainfo  *self,
 {
   g_autoptr(GHashTable) taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) originals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* Per clashing path, the first counter not yet known to be taken: a
+   * torrent listing the same name a hundred thousand times must not cost
+   * a hundred thousand tries per file. (Taken paths stay taken, so
+   * starting there picks the same numbers as starting at 1.) */
+  g_autoptr(GHashTable) next_counter = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   for (guint i = 0; i < self->files->len; i++)
     {
@@ -431,8 +436,9 @@ disambiguate_paths (BtMetainfo  *self,
       if (g_hash_table_contains (taken, file->path))
         {
           g_autofree char *candidate = NULL;
+          guint n = GPOINTER_TO_UINT (g_hash_table_lookup (next_counter, file->path));
 
-          for (guint n = 1; ; n++)
+          for (n = MAX (n, 1); ; n++)
             {
               g_free (candidate);
               candidate = bt_path_add_counter (file->path, n);
@@ -447,6 +453,7 @@ disambiguate_paths (BtMetainfo  *self,
                   && !g_hash_table_contains (originals, candidate))
                 break;
             }
+          g_hash_table_replace (next_counter, g_strdup (file->path), GUINT_TO_POINTER (n + 1));
           g_free (file->path);
           file->path = g_steal_pointer (&candidate);
         }
