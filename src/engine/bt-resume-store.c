@@ -343,10 +343,24 @@ job_run (BtResumeStore *self,
         {
           g_autoptr(GError) error = NULL;
 
-          /* A record with stale file times only costs a recheck later. */
-          if (!bt_resume_update_files_from_disk (job->record, job->meta,
+          /* The pieces the bitfield lists reach the disk before a record
+           * that vouches for them does; then the files' times are taken,
+           * after the last write the bitfield covers. A record with stale
+           * file times only costs a recheck later. */
+          if (!bt_resume_sync_files (job->meta, job->record->save_path, &error) ||
+              !bt_resume_update_files_from_disk (job->record, job->meta,
                                                  job->record->save_path, &error))
-            g_debug ("%s: %s", job->entry->hex, error->message);
+            {
+              g_debug ("%s: %s", job->entry->hex, error->message);
+              /* Unsynced data must not be vouched for: no file times, so
+               * the next start checks what is there. */
+              for (guint i = 0; i < job->record->n_files; i++)
+                {
+                  job->record->files[i].size = 0;
+                  job->record->files[i].mtime = 0;
+                  job->record->files[i].mtime_nsec = 0;
+                }
+            }
         }
       bytes = bt_resume_to_bytes (job->record);
       resume_path = file_path (self, job->entry->info_hash, RESUME_SUFFIX);
@@ -1016,9 +1030,12 @@ bt_resume_store_schedule (BtResumeStore  *self,
 
 /**
  * bt_resume_store_schedule_full:
- * @meta: (nullable): the torrent's metainfo: when given, the worker fills
- *   the record's file sizes and times from disk (below its save path) just
- *   before writing it, so the caller does not stat files on the main thread
+ * @meta: (nullable): the torrent's metainfo: when given, the worker first
+ *   flushes the torrent's files to the disk (bt_resume_sync_files()), then
+ *   fills the record's file sizes and times from them (below its save
+ *   path), just before writing it: the caller neither blocks nor stats
+ *   files on the main thread, and a power cut cannot keep a record that
+ *   vouches for data the disk never got
  *
  * Like bt_resume_store_schedule().
  */

@@ -604,6 +604,51 @@ walker_stat (Walker      *walker,
   return LOOKUP_FOUND;
 }
 
+/* Flushes file @relative's written data to the disk; a file that is not
+ * there (or not a regular file) has nothing to flush. */
+static gboolean
+walker_sync (Walker      *walker,
+             const char  *relative,
+             GError     **error)
+{
+  struct stat st;
+  const char *slash = strrchr (relative, '/');
+  const char *name = slash != NULL ? slash + 1 : relative;
+  int fd;
+
+  switch (walker_stat (walker, relative, &st, error))
+    {
+    case LOOKUP_FOUND:
+      break;
+    case LOOKUP_MISSING:
+      return TRUE;
+    case LOOKUP_ERROR:
+    default:
+      return FALSE;
+    }
+
+  /* walker_stat() left dir_fd on the file's folder. O_NONBLOCK: should a
+   * FIFO have replaced the file since, opening it must not hang. */
+  fd = openat (walker->dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0)
+    {
+      if (errno == ENOENT)
+        return TRUE;
+      set_path_error (error, walker->save_path, relative, errno);
+      return FALSE;
+    }
+  if (fdatasync (fd) != 0 && errno != EINVAL)
+    {
+      int saved_errno = errno;
+
+      close (fd);
+      set_path_error (error, walker->save_path, relative, saved_errno);
+      return FALSE;
+    }
+  close (fd);
+  return TRUE;
+}
+
 static gboolean
 check_files_args (const BtResume *self,
                   BtMetainfo     *meta,
@@ -617,6 +662,38 @@ check_files_args (const BtResume *self,
       return FALSE;
     }
   return TRUE;
+}
+
+/* Whether @self lists a piece of a file it did not see whole on disk.
+ * bt-storage gives a file its full size the first time it writes to it, so
+ * a file holding verified pieces has exactly its size in the torrent; a
+ * record that says otherwise (say, written while the disk was unplugged)
+ * cannot vouch for those pieces. */
+static gboolean
+vouches_for_missing_data (const BtResume *self,
+                          BtMetainfo     *meta)
+{
+  guint32 piece_length = bt_metainfo_get_piece_length (meta);
+  guint n_files = bt_metainfo_get_n_files (meta);
+
+  if (self->have == NULL || bt_bitfield_is_empty (self->have))
+    return FALSE;
+  if (bt_bitfield_get_size (self->have) != bt_metainfo_get_n_pieces (meta))
+    return TRUE;
+
+  for (guint i = 0; i < n_files; i++)
+    {
+      guint64 size = bt_metainfo_get_file_size (meta, i);
+      guint64 offset = bt_metainfo_get_file_offset (meta, i);
+
+      if (size == 0 || self->files[i].size == size ||
+          (bt_metainfo_get_file_flags (meta, i) & BT_METAINFO_FILE_PAD))
+        continue;
+      for (guint64 piece = offset / piece_length; piece <= (offset + size - 1) / piece_length; piece++)
+        if (bt_bitfield_get (self->have, piece))
+          return TRUE;
+    }
+  return FALSE;
 }
 
 /* Public API */
@@ -876,7 +953,9 @@ bt_resume_check_metainfo (const BtResume *self,
  * Compares every file of @meta below @save_path with the sizes and
  * modification times in @self, so that a torrent whose data changed behind
  * its back is rechecked instead of trusted. A missing file is unchanged
- * only if the record says it had no bytes. Blocking: a stat() per file.
+ * only if the record says it had no bytes. A record that lists pieces of
+ * a file it did not see at its full size is never "unchanged": it cannot
+ * vouch for them. Blocking: a stat() per file.
  *
  * Returns: %TRUE when every file is as recorded; %FALSE when one differs
  *   (@error not set) or on error
@@ -890,6 +969,7 @@ bt_resume_files_unchanged (const BtResume *self,
   Walker walker;
   gboolean unchanged = TRUE;
   gboolean any_data = FALSE;
+  gboolean inconsistent;
   guint n_files;
 
   g_return_val_if_fail (self != NULL, FALSE);
@@ -904,6 +984,10 @@ bt_resume_files_unchanged (const BtResume *self,
   for (guint i = 0; i < n_files; i++)
     if (!(bt_metainfo_get_file_flags (meta, i) & BT_METAINFO_FILE_PAD) && self->files[i].size > 0)
       any_data = TRUE;
+  inconsistent = vouches_for_missing_data (self, meta);
+  if (inconsistent)
+    g_debug ("%s: the resume data lists pieces of files it did not see whole",
+             bt_metainfo_get_name (meta));
 
   walker_init (&walker, save_path);
   switch (walker_open_root (&walker, error))
@@ -922,9 +1006,14 @@ bt_resume_files_unchanged (const BtResume *self,
                        display);
           return FALSE;
         }
-      return TRUE;
+      return !inconsistent;
     case LOOKUP_ERROR:
     default:
+      return FALSE;
+    }
+  if (inconsistent)
+    {
+      walker_clear (&walker);
       return FALSE;
     }
 
@@ -1028,4 +1117,53 @@ bt_resume_update_files_from_disk (BtResume   *self,
 
   walker_clear (&walker);
   return TRUE;
+}
+
+/**
+ * bt_resume_sync_files:
+ * @save_path: the download folder
+ *
+ * Makes sure the data written to @meta's files below @save_path is on the
+ * disk (fdatasync), not only in the page cache. Call it before
+ * bt_resume_update_files_from_disk() for a record whose bitfield is about
+ * to be saved: otherwise a power cut could keep the record, with matching
+ * sizes and times, but lose pieces it says are there. Missing files are
+ * skipped. Blocking, possibly for long after a fast download: for worker
+ * threads.
+ *
+ * Returns: %FALSE with @error set when a file could not be synced
+ */
+gboolean
+bt_resume_sync_files (BtMetainfo *meta,
+                      const char *save_path,
+                      GError    **error)
+{
+  Walker walker;
+  guint n_files;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (BT_IS_METAINFO (meta), FALSE);
+  g_return_val_if_fail (save_path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  walker_init (&walker, save_path);
+  switch (walker_open_root (&walker, error))
+    {
+    case LOOKUP_FOUND:
+      break;
+    case LOOKUP_MISSING:
+      return TRUE;
+    case LOOKUP_ERROR:
+    default:
+      return FALSE;
+    }
+
+  n_files = bt_metainfo_get_n_files (meta);
+  for (guint i = 0; i < n_files && ok; i++)
+    if (!(bt_metainfo_get_file_flags (meta, i) & BT_METAINFO_FILE_PAD) &&
+        bt_metainfo_get_file_size (meta, i) > 0)
+      ok = walker_sync (&walker, bt_metainfo_get_file_path (meta, i), error);
+
+  walker_clear (&walker);
+  return ok;
 }

@@ -107,6 +107,9 @@ gboolean  bt_resume_update_files_from_disk (BtResume          *self,
                                             BtMetainfo        *meta,
                                             const char        *save_path,
                                             GError           **error);
+gboolean  bt_resume_sync_files             (BtMetainfo        *meta,
+                                            const char        *save_path,
+                                            GError           **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BtResume, bt_resume_free)
 

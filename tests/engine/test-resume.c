@@ -614,6 +614,12 @@ test_files_unchanged (void)
 
   g_assert_true (bt_resume_update_files_from_disk (resume, meta, dir, &error));
   g_assert_no_error (error);
+
+  /* The last piece is all in d.bin, which is not there: a record that
+   * lists it vouches for data it never saw. */
+  g_assert_true (bt_bitfield_get (resume->have, 8));
+  assert_unchanged (resume, meta, dir, FALSE);
+  bt_bitfield_clear (resume->have, 8);
   g_assert_cmpuint (resume->files[0].size, ==, 40000);
   g_assert_cmpuint (resume->files[1].size, ==, 0); /* pad */
   g_assert_cmpuint (resume->files[2].size, ==, 70000);
@@ -712,6 +718,20 @@ test_files_missing_folder (void)
   g_assert_no_error (error);
   for (guint i = 0; i < resume->n_files; i++)
     g_assert_cmpuint (resume->files[i].size, ==, 0);
+
+  /* Such a record (written while the disk was away) still lists pieces:
+   * it cannot vouch for them, wherever the folder is. */
+  g_assert_false (bt_resume_files_unchanged (resume, meta, gone, &error));
+  g_assert_no_error (error);
+  g_assert_false (bt_resume_files_unchanged (resume, meta, dir, &error));
+  g_assert_no_error (error);
+  bt_bitfield_clear_all (resume->have);
+  g_assert_true (bt_resume_files_unchanged (resume, meta, gone, &error));
+  g_assert_no_error (error);
+
+  /* Nothing to flush in a missing folder. */
+  g_assert_true (bt_resume_sync_files (meta, gone, &error));
+  g_assert_no_error (error);
 
   bt_test_remove_tree (dir);
 }
@@ -1157,6 +1177,66 @@ test_store_coalesce (void)
   bt_test_remove_tree (dir);
 }
 
+/* With the metainfo, the worker syncs the files and takes their sizes and
+ * times itself: the record the caller scheduled has none. */
+static void
+test_store_schedule_full (void)
+{
+  g_autofree char *dir = bt_test_make_tmpdir ();
+  g_autofree char *state = g_build_filename (dir, "state", NULL);
+  g_autofree char *data = g_build_filename (dir, "data", NULL);
+  g_autoptr(BtResumeStore) store = bt_resume_store_new (state);
+  g_autoptr(BtMetainfo) meta = make_multi_meta ();
+  g_autoptr(BtResume) resume = make_full_record (meta);
+  g_autoptr(BtResume) back = NULL;
+  g_autoptr(GError) error = NULL;
+
+  lay_out_files (meta, data, NULL);
+  g_free (resume->save_path);
+  resume->save_path = g_strdup (data);
+  for (guint i = 0; i < resume->n_files; i++)
+    resume->files[i] = (BtResumeFile) { 0, 0, 0, resume->files[i].priority };
+  g_assert_true (bt_resume_sync_files (meta, data, &error));
+  g_assert_no_error (error);
+
+  bt_resume_store_schedule_full (store, resume->info_hash, resume, meta);
+  g_assert_true (bt_resume_store_flush (store, &error));
+  g_assert_no_error (error);
+
+  back = load_record (store, meta);
+  g_assert_cmpuint (back->files[0].size, ==, 40000);
+  g_assert_cmpuint (back->files[2].size, ==, 70000);
+  g_assert_cmpint (back->files[3].priority, ==, resume->files[3].priority);
+  assert_unchanged (back, meta, data, TRUE);
+
+  /* The files cannot be looked at (a link in the way): the record is
+   * written without file times, so the next start checks the data. */
+  {
+    g_autofree char *sub = g_build_filename (data, "multi", "sub", NULL);
+    g_autofree char *moved = g_build_filename (dir, "moved", NULL);
+    g_autoptr(BtResume) blind = NULL;
+
+    g_assert_cmpint (g_rename (sub, moved), ==, 0);
+    g_assert_cmpint (symlink (moved, sub), ==, 0);
+    g_assert_false (bt_resume_sync_files (meta, data, &error));
+    g_assert_error (error, BT_ERROR, BT_ERROR_STORAGE_UNSAFE);
+    g_clear_error (&error);
+
+    bt_resume_store_schedule_full (store, resume->info_hash, resume, meta);
+    g_assert_true (bt_resume_store_flush (store, &error));
+    g_assert_no_error (error);
+    blind = load_record (store, meta);
+    for (guint i = 0; i < blind->n_files; i++)
+      g_assert_cmpuint (blind->files[i].size, ==, 0);
+    g_assert_cmpint (g_unlink (sub), ==, 0);
+    g_assert_cmpint (g_rename (moved, sub), ==, 0);
+    assert_unchanged (blind, meta, data, FALSE);
+  }
+
+  g_clear_object (&store);
+  bt_test_remove_tree (dir);
+}
+
 static void
 test_store_flush (void)
 {
@@ -1453,6 +1533,7 @@ main (int   argc,
   g_test_add_func ("/engine/resume/store/save-load", test_store_save_load);
   g_test_add_func ("/engine/resume/store/info-dict", test_store_info_dict);
   g_test_add_func ("/engine/resume/store/coalesce", test_store_coalesce);
+  g_test_add_func ("/engine/resume/store/schedule-full", test_store_schedule_full);
   g_test_add_func ("/engine/resume/store/flush", test_store_flush);
   g_test_add_func ("/engine/resume/store/remove-while-writing", test_store_remove_while_writing);
   g_test_add_func ("/engine/resume/store/failed-write", test_store_failed_write);
