@@ -62,6 +62,7 @@ desktop_environ (void)
   g_autofree char *cache_home = g_build_filename (inst.home, ".cache", NULL);
   g_autofree char *config_dirs = g_build_filename (inst.home, "etc-xdg", NULL);
   g_autofree char *bindir = g_build_filename (inst.prefix, "bin", NULL);
+  const char *system_path;
   static const char * const unset[] = {
     /* xdg-mime asks the running desktop's own tool when it knows which
      * desktop this is; the test wants the freedesktop.org lookup. */
@@ -74,7 +75,8 @@ desktop_environ (void)
   for (gsize i = 0; i < G_N_ELEMENTS (unset); i++)
     env = g_environ_unsetenv (env, unset[i]);
 
-  path = g_strdup_printf ("%s:%s", bindir, g_environ_getenv (env, "PATH") ?: "/usr/bin:/bin");
+  system_path = g_environ_getenv (env, "PATH");
+  path = g_strdup_printf ("%s:%s", bindir, system_path != NULL ? system_path : "/usr/bin:/bin");
   env = g_environ_setenv (env, "PATH", path, TRUE);
   env = g_environ_setenv (env, "HOME", inst.home, TRUE);
   env = g_environ_setenv (env, "XDG_DATA_DIRS", inst.datadir, TRUE);
