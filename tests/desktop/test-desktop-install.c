@@ -15,6 +15,7 @@
 #include <gio/gunixinputstream.h>
 #include <glib-unix.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -760,6 +761,136 @@ test_gio_open (void)
   private_bus_stop (&bus);
 }
 
+/* The processes running @binary, found by /proc/PID/exe: the app that gio
+ * spawned is not our child, but its binary lives in our temporary prefix,
+ * so nothing else on the machine can match. */
+static GArray *
+find_processes (const char *binary)
+{
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  GArray *pids = g_array_new (FALSE, FALSE, sizeof (GPid));
+  const char *name;
+
+  if (proc == NULL)
+    return pids;
+  while ((name = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree char *exe_link = NULL;
+      g_autofree char *exe = NULL;
+      GPid pid;
+
+      if (!g_ascii_isdigit (name[0]))
+        continue;
+      exe_link = g_build_filename ("/proc", name, "exe", NULL);
+      exe = g_file_read_link (exe_link, NULL);
+      if (g_strcmp0 (exe, binary) != 0)
+        continue;
+      pid = (GPid) g_ascii_strtoll (name, NULL, 10);
+      g_array_append_val (pids, pid);
+    }
+  return pids;
+}
+
+/* Polls @path until it contains @needle or @timeout_ms pass: the app
+ * writes its log on its own schedule, and a file has no change signal
+ * that is simpler than this. */
+static gboolean
+wait_for_text (const char *path,
+               const char *needle,
+               guint       timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  do
+    {
+      g_autofree char *contents = NULL;
+
+      if (g_file_get_contents (path, &contents, NULL, NULL) && strstr (contents, needle) != NULL)
+        return TRUE;
+      g_usleep (50 * 1000);
+    }
+  while (g_get_monotonic_time () < deadline);
+  return FALSE;
+}
+
+/* Without a session bus, DBusActivatable cannot be used: gio runs the
+ * desktop file's Exec= (`btorrent %U`, found in PATH) with the file. */
+static void
+test_gio_open_without_bus (void)
+{
+  g_autofree char *gio = bt_test_require_tool ("gio");
+  g_autofree char *binary = NULL;
+  g_autofree char *torrent = NULL;
+  g_autofree char *torrent_uri = NULL;
+  g_autofree char *log_path = NULL;
+  g_autofree char *log = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) gio_process = NULL;
+  g_autoptr(GArray) pids = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) env = NULL;
+  gboolean logged;
+
+  if (gio == NULL || !ensure_caches ())
+    return;
+  if (g_getenv ("DISPLAY") == NULL)
+    {
+      bt_test_skip_or_fail ("no display: run under xvfb-run");
+      return;
+    }
+
+  write_settings ();
+  binary = installed_path ("bin", "btorrent", NULL);
+  torrent = write_torrent ();
+  torrent_uri = g_filename_to_uri (torrent, NULL, &error);
+  g_assert_no_error (error);
+  log_path = g_build_filename (inst.tmpdir, "no-bus.out", NULL);
+
+  env = desktop_environ ();
+  env = g_environ_setenv (env, "G_MESSAGES_DEBUG", "bt-app", TRUE);
+  env = g_environ_setenv (env, "GDK_BACKEND", "x11", TRUE);
+  env = g_environ_setenv (env, "NO_AT_BRIDGE", "1", TRUE);
+  env = g_environ_setenv (env, "GTK_A11Y", "none", TRUE);
+  /* A bus address that cannot connect: GLib neither finds a bus nor
+   * starts one (it would through X11 autolaunch if the variable were
+   * unset). */
+  env = g_environ_setenv (env, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/btorrent-test-bus", TRUE);
+
+  /* The app inherits gio's stdout and outlives it: a file, not a pipe
+   * that would stay open. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_environ (launcher, env);
+  g_subprocess_launcher_set_stdout_file_path (launcher, log_path);
+  g_subprocess_launcher_set_stderr_file_path (launcher, "/dev/null");
+  gio_process = g_subprocess_launcher_spawn (launcher, &error, gio, "open", torrent, NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (gio_process, NULL, &error);
+  g_assert_no_error (error);
+
+  logged = wait_for_text (log_path, torrent_uri, APP_TIMEOUT_MS);
+
+  /* Whatever happened, end the app we caused to run. */
+  pids = find_processes (binary);
+  for (guint i = 0; i < pids->len; i++)
+    kill (g_array_index (pids, GPid, i), SIGTERM);
+  for (guint i = 0; i < pids->len; i++)
+    {
+      GPid pid = g_array_index (pids, GPid, i);
+      gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+      while (kill (pid, 0) == 0 && g_get_monotonic_time () < deadline)
+        g_usleep (20 * 1000);
+      if (kill (pid, 0) == 0)
+        kill (pid, SIGKILL);
+    }
+
+  g_file_get_contents (log_path, &log, NULL, NULL);
+  g_test_message ("app output without a bus:\n%s", log);
+  if (!logged)
+    g_error ("gio open without a bus did not run %s with %s; output:\n%s", binary, torrent_uri, log);
+  g_assert_cmpuint (pids->len, ==, 1);
+}
+
 /* `btorrent --help` in English, Russian and German. The translated lines
  * are looked up with gettext(1) in the installed catalogues rather than
  * written here, so the test follows the translations. */
@@ -822,6 +953,7 @@ main (int   argc,
   g_test_add_func ("/desktop/install/dbus-service", test_dbus_service);
   g_test_add_func ("/desktop/install/mime-default", test_mime_default);
   g_test_add_func ("/desktop/install/gio-open", test_gio_open);
+  g_test_add_func ("/desktop/install/gio-open-without-bus", test_gio_open_without_bus);
   g_test_add_func ("/desktop/install/translations", test_translations);
 
   status = g_test_run ();
