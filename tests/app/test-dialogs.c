@@ -25,13 +25,14 @@
 #include "bt-torrent.h"
 
 /* Generous: Xvfb on a loaded CI machine can take a while to map a window. */
-#define WAIT_TIMEOUT_MS 5000
+#define WAIT_TIMEOUT_MS 10000
 
 #define MAGNET_HEX "0123456789abcdef0123456789abcdef01234567"
 #define MAGNET_URI "magnet:?xt=urn:btih:" MAGNET_HEX "&dn=Example"
 
 /* Why the UI tests cannot run here, or NULL when they can. */
 static const char *missing;
+
 
 /*
  * Helpers
@@ -319,6 +320,12 @@ fixture_teardown (Fixture       *fixture,
 
   destroy_all_windows ();
 
+  /* Give up the clipboard the magnet tests took: a later test's file
+   * chooser (a child process under ASan) asks its owner for the text, and
+   * GTK 4.8 leaks a little serving that over X11. */
+  gdk_clipboard_set_content (gdk_display_get_clipboard (gdk_display_get_default ()), NULL);
+  drain ();
+
   bt_session_close_async (fixture->session, NULL, closed_cb, &closed);
   WAIT_UNTIL (closed);
   g_clear_object (&fixture->session);
@@ -584,6 +591,26 @@ clipboard_read_cb (GObject      *source,
   *(gboolean *) user_data = TRUE;
 }
 
+/* A dialog whose clipboard read is done: the clipboard holds text of
+ * ours that is no magnet link, and a read of our own, answered after the
+ * dialog's, has returned. (A read still out at exit shows as a leak.) */
+static BtMagnetDialog *
+present_magnet_dialog (Fixture   *fixture,
+                       GSettings *settings)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (fixture->parent));
+  BtMagnetDialog *dialog;
+  gboolean read = FALSE;
+
+  gdk_clipboard_set_text (clipboard, "no link here");
+  dialog = bt_magnet_dialog_present (fixture->parent, fixture->session, settings);
+  gdk_clipboard_read_text_async (clipboard, NULL, clipboard_read_cb, &read);
+  WAIT_UNTIL (read);
+  drain ();
+
+  return dialog;
+}
+
 static void
 test_magnet_from_clipboard (Fixture       *fixture,
                             gconstpointer  user_data)
@@ -658,7 +685,7 @@ test_magnet_rejects_garbage (Fixture       *fixture,
   if (!require_display ())
     return;
 
-  dialog = bt_magnet_dialog_present (fixture->parent, fixture->session, NULL);
+  dialog = present_magnet_dialog (fixture, NULL);
   add_button = child (dialog, BT_TYPE_MAGNET_DIALOG, "add_button");
   status = child (dialog, BT_TYPE_MAGNET_DIALOG, "status_label");
 
@@ -693,9 +720,10 @@ test_magnet_adds (Fixture       *fixture,
     return;
 
   g_settings_set_boolean (fixture->settings, "start-paused", TRUE);
-  dialog = bt_magnet_dialog_present (fixture->parent, fixture->session, fixture->settings);
+  dialog = present_magnet_dialog (fixture, fixture->settings);
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
   g_signal_connect (dialog, "torrent-added", G_CALLBACK (torrent_added_cb), &added);
+  g_assert_cmpstr (bt_magnet_dialog_get_uri (dialog), ==, "");
 
   bt_magnet_dialog_set_uri (dialog, "\t" MAGNET_URI " ");
   g_assert_true (gtk_widget_activate (child (dialog, BT_TYPE_MAGNET_DIALOG, "add_button")));
@@ -1085,6 +1113,30 @@ test_open_chooser (Fixture       *fixture,
   if (!require_display ())
     return;
 
+#ifdef __SANITIZE_ADDRESS__
+  /* GTK 4.8's file chooser leaks (libcloudproviders' proxies, GFileInfos of
+   * the folder it lists), and LeakSanitizer's check at exit would fail the
+   * whole program for them. So under ASan this test runs in a child that
+   * checks everything but leaks. */
+  if (!g_test_subprocess ())
+    {
+      g_autofree char *saved = g_strdup (g_getenv ("ASAN_OPTIONS"));
+      g_autofree char *options = NULL;
+
+      options = g_strconcat (saved != NULL ? saved : "", saved != NULL ? ":" : "",
+                             "detect_leaks=0", NULL);
+      g_setenv ("ASAN_OPTIONS", options, TRUE);
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT |
+                                       G_TEST_SUBPROCESS_INHERIT_STDERR);
+      if (saved != NULL)
+        g_setenv ("ASAN_OPTIONS", saved, TRUE);
+      else
+        g_unsetenv ("ASAN_OPTIONS");
+      g_test_trap_assert_passed ();
+      return;
+    }
+#endif
+
   path = write_torrent_file (fixture, "chosen.torrent", bytes);
   file = g_file_new_for_path (path);
   g_settings_set_boolean (fixture->settings, "show-add-dialog", FALSE);
@@ -1100,6 +1152,7 @@ test_open_chooser (Fixture       *fixture,
         chooser = window;
     }
   g_assert_nonnull (chooser);
+  g_assert_true (gtk_window_get_transient_for (chooser) == fixture->parent);
   g_assert_true (gtk_file_chooser_get_select_multiple (GTK_FILE_CHOOSER (chooser)));
   g_assert_nonnull (gtk_file_chooser_get_filter (GTK_FILE_CHOOSER (chooser)));
 
@@ -1161,8 +1214,14 @@ main (int   argc,
     }
   else
     {
+      g_autofree char *display = g_strdup (g_getenv ("DISPLAY"));
+
       bus = g_test_dbus_new (G_TEST_DBUS_NONE);
       g_test_dbus_up (bus);
+      /* Back for test subprocesses, which open the display themselves; the
+       * bus address is set now, so nothing autolaunches a bus on it. */
+      if (display != NULL)
+        g_setenv ("DISPLAY", display, TRUE);
     }
 
 #define ADD(path, func, data) \
