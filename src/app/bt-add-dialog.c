@@ -20,6 +20,9 @@
 #include "bt-app-error.h"
 #include "bt-open.h"
 
+/* More lines of warnings would push the file list off a small screen. */
+#define BT_ADD_DIALOG_MAX_WARNINGS 3
+
 /*
  * BtAddNode
  */
@@ -301,6 +304,7 @@ struct _BtAddDialog
 
   GtkLabel       *name_label;
   GtkLabel       *size_label;
+  GtkLabel       *warnings_label;
   GtkListView    *files_view;
   GtkButton      *folder_button;
   GtkLabel       *folder_label;
@@ -417,6 +421,41 @@ query_space_cb (GObject      *source,
     self->free_space = g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE);
 
   update_space (self);
+}
+
+/* What the engine changed to make the torrent safe to write (renamed
+ * files, ignored trackers): the person should know before adding. A few
+ * lines at most; the rest are counted. */
+static void
+show_warnings (BtAddDialog *self)
+{
+  const char * const *warnings = bt_metainfo_get_warnings (self->meta);
+  g_autoptr(GString) text = NULL;
+  guint n;
+
+  n = warnings != NULL ? g_strv_length ((char **) warnings) : 0;
+  if (n == 0)
+    return;
+
+  text = g_string_new (NULL);
+  for (guint i = 0; i < n && i < BT_ADD_DIALOG_MAX_WARNINGS; i++)
+    {
+      if (i > 0)
+        g_string_append_c (text, '\n');
+      g_string_append (text, warnings[i]);
+    }
+  if (n > BT_ADD_DIALOG_MAX_WARNINGS)
+    {
+      guint more = n - BT_ADD_DIALOG_MAX_WARNINGS;
+
+      g_string_append_c (text, '\n');
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "and %u more change",
+                                                 "and %u more changes", more),
+                              more);
+    }
+
+  gtk_label_set_label (self->warnings_label, text->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->warnings_label), TRUE);
 }
 
 static void
@@ -765,6 +804,7 @@ bt_add_dialog_class_init (BtAddDialogClass *klass)
                                                RESOURCE_PREFIX "/bt-add-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, BtAddDialog, name_label);
   gtk_widget_class_bind_template_child (widget_class, BtAddDialog, size_label);
+  gtk_widget_class_bind_template_child (widget_class, BtAddDialog, warnings_label);
   gtk_widget_class_bind_template_child (widget_class, BtAddDialog, files_view);
   gtk_widget_class_bind_template_child (widget_class, BtAddDialog, folder_button);
   gtk_widget_class_bind_template_child (widget_class, BtAddDialog, folder_label);
@@ -817,6 +857,7 @@ bt_add_dialog_new (BtSession  *session,
   self->meta = g_object_ref (meta);
 
   gtk_label_set_label (self->name_label, bt_metainfo_get_name (meta));
+  show_warnings (self);
   fill_tree (self);
   setup_view (self);
 

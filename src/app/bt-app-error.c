@@ -45,7 +45,8 @@ bt_app_show_error (GtkWindow    *parent,
   {
     g_autoptr(GtkAlertDialog) alert = gtk_alert_dialog_new ("%s", primary);
 
-    gtk_alert_dialog_set_detail (alert, detail);
+    if (detail != NULL)
+      gtk_alert_dialog_set_detail (alert, detail);
     gtk_alert_dialog_set_modal (alert, TRUE);
     gtk_alert_dialog_show (alert, parent);
   }

@@ -394,6 +394,19 @@ add_metainfo (GtkWindow  *parent,
   BtTorrent *torrent = NULL;
   BtAddOptions options = { 0 };
 
+  /* Adding it again would change nothing; say so rather than show a
+   * dialog whose choices would be ignored. */
+  if (bt_session_find_torrent (session, bt_metainfo_get_info_hash (meta)) != NULL)
+    {
+      g_autofree char *primary = NULL;
+
+      primary = g_strdup_printf (_("“%s” is already in the list"), bt_metainfo_get_name (meta));
+      error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_EXISTS,
+                                   _("Its files and progress stay as they are."));
+      bt_app_show_error (parent, primary, error);
+      return;
+    }
+
   if (settings_get (settings, "show-add-dialog", TRUE))
     {
       bt_add_dialog_present (parent, session, meta, settings);

@@ -532,6 +532,43 @@ test_add_honours_choices (Fixture       *fixture,
   g_clear_object (&added.torrent);
 }
 
+/* What the engine renamed to make the torrent safe is shown before Add. */
+static void
+test_add_warnings (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(BtMetainfo) meta = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *warnings;
+  BtAddDialog *dialog;
+  const char torrent[] =
+    "d4:infod5:filesl"
+    "d6:lengthi10e4:pathl7:x/y.txtee"
+    "e4:name7:Example12:piece lengthi16384e6:pieces20:ABCDEFGHIJKLMNOPQRSTee";
+
+  if (!require_display ())
+    return;
+
+  bytes = g_bytes_new_static (torrent, sizeof torrent - 1);
+  meta = bt_metainfo_new_from_bytes (bytes, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (bt_metainfo_get_warnings (meta));
+
+  dialog = bt_add_dialog_present (fixture->parent, fixture->session, meta, NULL);
+  warnings = child (dialog, BT_TYPE_ADD_DIALOG, "warnings_label");
+  g_assert_true (gtk_widget_get_visible (warnings));
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (warnings)), "x_y.txt"));
+  WAIT_UNTIL (find_label (child (dialog, BT_TYPE_ADD_DIALOG, "files_view"), "x_y.txt") != NULL);
+
+  /* A torrent without changes has no such line. */
+  g_clear_object (&meta);
+  meta = make_metainfo ();
+  g_assert_true (bt_metainfo_get_warnings (meta) == NULL || bt_metainfo_get_warnings (meta)[0] == NULL);
+  dialog = bt_add_dialog_present (fixture->parent, fixture->session, meta, NULL);
+  g_assert_false (gtk_widget_get_visible (child (dialog, BT_TYPE_ADD_DIALOG, "warnings_label")));
+}
+
 /* "start-paused" in the settings is the checkbox's default. */
 static void
 test_add_paused_default (Fixture       *fixture,
@@ -1011,6 +1048,13 @@ test_open_file_direct (Fixture       *fixture,
     g_assert_cmpint (bt_torrent_get_state (torrent), ==, BT_TORRENT_STATE_STOPPED);
     g_assert_cmpstr (bt_torrent_get_save_path (torrent), ==, fixture->download_dir);
   }
+
+  /* The same torrent again: said so, and nothing changes. */
+  g_settings_set_boolean (fixture->settings, "show-add-dialog", TRUE);
+  bt_open_add_file (fixture->parent, fixture->session, fixture->settings, file);
+  WAIT_UNTIL (find_window_with_label ("“Example” is already in the list") != NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (torrents), ==, 1);
+  g_assert_false (BT_IS_ADD_DIALOG (find_window_with_label ("Example")));
 }
 
 static void
@@ -1232,6 +1276,7 @@ main (int   argc,
   ADD ("/app/dialogs/add/honours-choices", test_add_honours_choices, GINT_TO_POINTER (FALSE));
   ADD ("/app/dialogs/add/start-paused", test_add_honours_choices, GINT_TO_POINTER (TRUE));
   ADD ("/app/dialogs/add/paused-default", test_add_paused_default, NULL);
+  ADD ("/app/dialogs/add/warnings", test_add_warnings, NULL);
   ADD ("/app/dialogs/add/cancel", test_add_cancel, NULL);
   ADD ("/app/dialogs/magnet/from-clipboard", test_magnet_from_clipboard, NULL);
   ADD ("/app/dialogs/magnet/clipboard-not-magnet", test_magnet_clipboard_not_magnet, NULL);
