@@ -141,6 +141,24 @@ compare_strings (gconstpointer a,
   return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
 
+/* The msgid lines of msgattrib's output, without the header entry. */
+static char *
+msgid_lines (const char *po_text)
+{
+  g_auto(GStrv) lines = g_strsplit (po_text, "\n", -1);
+  GString *out = g_string_new (NULL);
+
+  for (gsize i = 0; lines[i] != NULL; i++)
+    {
+      if (g_str_equal (lines[i], "msgid \"\""))
+        continue;
+      if (g_str_has_prefix (lines[i], "msgid ") || g_str_has_prefix (lines[i], "msgctxt ")
+          || g_str_has_prefix (lines[i], "msgid_plural "))
+        g_string_append_printf (out, "  %s\n", lines[i]);
+    }
+  return g_string_free (out, FALSE);
+}
+
 static void
 test_potfiles_complete (void)
 {
@@ -314,9 +332,17 @@ test_translations_complete (void)
                                                    "--no-wrap", merged, NULL });
       /* msgattrib prints the header entry with whatever it selects. */
       if (strstr (untranslated, "\n#:") != NULL)
-        g_string_append_printf (problems, "po/%s lacks translations for:\n%s\n", po_name, untranslated);
+        {
+          g_autofree char *ids = msgid_lines (untranslated);
+
+          g_string_append_printf (problems, "po/%s lacks translations for:\n%s", po_name, ids);
+        }
       if (strstr (fuzzy, "\n#:") != NULL)
-        g_string_append_printf (problems, "po/%s has fuzzy translations:\n%s\n", po_name, fuzzy);
+        {
+          g_autofree char *ids = msgid_lines (fuzzy);
+
+          g_string_append_printf (problems, "po/%s has fuzzy translations for:\n%s", po_name, ids);
+        }
       if (strstr (stats, "untranslated") != NULL || strstr (stats, "fuzzy") != NULL)
         g_string_append_printf (problems, "po/%s: %s", po_name, stats);
     }
