@@ -411,6 +411,121 @@ test_desktop_file_validate (void)
   }
 }
 
+typedef struct
+{
+  char *root;
+  char *width;
+  char *height;
+  GHashTable *fills;  /* every fill= colour but "none" and gradients */
+} SvgInfo;
+
+static void
+svg_start_element (GMarkupParseContext  *context,
+                   const char           *element,
+                   const char          **names,
+                   const char          **values,
+                   gpointer              user_data,
+                   GError              **error)
+{
+  SvgInfo *info = user_data;
+
+  if (info->root == NULL)
+    {
+      info->root = g_strdup (element);
+      for (gsize i = 0; names[i] != NULL; i++)
+        {
+          if (g_str_equal (names[i], "width"))
+            info->width = g_strdup (values[i]);
+          else if (g_str_equal (names[i], "height"))
+            info->height = g_strdup (values[i]);
+        }
+    }
+  for (gsize i = 0; names[i] != NULL; i++)
+    {
+      if ((g_str_equal (names[i], "fill") || g_str_equal (names[i], "stroke"))
+          && !g_str_equal (values[i], "none") && !g_str_has_prefix (values[i], "url("))
+        g_hash_table_add (info->fills, g_ascii_strdown (values[i], -1));
+    }
+}
+
+static void
+svg_info_load (SvgInfo    *info,
+               const char *path)
+{
+  static const GMarkupParser parser = { .start_element = svg_start_element };
+  g_autoptr(GMarkupParseContext) context = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length;
+
+  info->fills = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_file_get_contents (path, &contents, &length, &error);
+  g_assert_no_error (error);
+  /* Image loaders sniff the first bytes for "<svg"; a long comment before
+   * the root element makes them reject the file. */
+  g_assert_nonnull (g_strstr_len (contents, MIN (length, 256), "<svg"));
+  context = g_markup_parse_context_new (&parser, G_MARKUP_IGNORE_QUALIFIED, info, NULL);
+  g_markup_parse_context_parse (context, contents, length, &error);
+  g_assert_no_error (error);
+  g_markup_parse_context_end_parse (context, &error);
+  g_assert_no_error (error);
+}
+
+static void
+svg_info_clear (SvgInfo *info)
+{
+  g_clear_pointer (&info->root, g_free);
+  g_clear_pointer (&info->width, g_free);
+  g_clear_pointer (&info->height, g_free);
+  g_clear_pointer (&info->fills, g_hash_table_unref);
+}
+
+/* The desktop file's Icon= names the installed icons: a full-colour SVG
+ * at the 128 px design size and a symbolic one in a single colour on the
+ * 16 px grid, which GTK recolours. */
+static void
+test_icons (void)
+{
+  g_autofree char *desktop_name = app_file (".desktop");
+  g_autofree char *icon_name = app_file (".svg");
+  g_autofree char *symbolic_name = app_file ("-symbolic.svg");
+  g_autofree char *desktop = NULL;
+  g_autofree char *icon = NULL;
+  g_autofree char *symbolic = NULL;
+  g_autofree char *icon_key = NULL;
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  SvgInfo full = { 0 }, mono = { 0 };
+
+  if (!ensure_installed ())
+    return;
+
+  desktop = installed_path ("share", "applications", desktop_name, NULL);
+  g_key_file_load_from_file (keyfile, desktop, G_KEY_FILE_NONE, &error);
+  g_assert_no_error (error);
+  icon_key = g_key_file_get_string (keyfile, "Desktop Entry", "Icon", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (icon_key, ==, app_id ());
+
+  icon = installed_path ("share", "icons", "hicolor", "scalable", "apps", icon_name, NULL);
+  symbolic = installed_path ("share", "icons", "hicolor", "symbolic", "apps", symbolic_name, NULL);
+
+  svg_info_load (&full, icon);
+  g_assert_cmpstr (full.root, ==, "svg");
+  g_assert_cmpstr (full.width, ==, "128");
+  g_assert_cmpstr (full.height, ==, "128");
+  g_assert_cmpuint (g_hash_table_size (full.fills), >, 1);
+
+  svg_info_load (&mono, symbolic);
+  g_assert_cmpstr (mono.root, ==, "svg");
+  g_assert_cmpstr (mono.width, ==, "16");
+  g_assert_cmpstr (mono.height, ==, "16");
+  g_assert_cmpuint (g_hash_table_size (mono.fills), ==, 1);
+
+  svg_info_clear (&full);
+  svg_info_clear (&mono);
+}
+
 static void
 test_appstream_validate (void)
 {
@@ -959,6 +1074,7 @@ main (int   argc,
   g_test_add_func ("/desktop/install/files", test_files);
   g_test_add_func ("/desktop/install/desktop-file-validate", test_desktop_file_validate);
   g_test_add_func ("/desktop/install/appstream-validate", test_appstream_validate);
+  g_test_add_func ("/desktop/install/icons", test_icons);
   g_test_add_func ("/desktop/install/schemas-strict", test_schemas);
   g_test_add_func ("/desktop/install/dbus-service", test_dbus_service);
   g_test_add_func ("/desktop/install/mime-default", test_mime_default);
