@@ -1124,6 +1124,54 @@ test_open_magnet_file (Fixture       *fixture,
 }
 
 #if !GTK_CHECK_VERSION (4, 10, 0)
+/* GTK 4.8's file chooser leaks (libcloudproviders' proxies, GFileInfos of
+ * the folder it lists), and LeakSanitizer's check at exit would fail the
+ * whole program for them. So under ASan a test that opens one runs in a
+ * child that checks everything but leaks. Returns %TRUE in the parent,
+ * which then has nothing more to do. */
+static gboolean
+run_in_child_without_leak_check (void)
+{
+#ifdef __SANITIZE_ADDRESS__
+  if (!g_test_subprocess ())
+    {
+      g_autofree char *saved = g_strdup (g_getenv ("ASAN_OPTIONS"));
+      g_autofree char *options = NULL;
+
+      options = g_strconcat (saved != NULL ? saved : "", saved != NULL ? ":" : "",
+                             "detect_leaks=0", NULL);
+      g_setenv ("ASAN_OPTIONS", options, TRUE);
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT |
+                                       G_TEST_SUBPROCESS_INHERIT_STDERR);
+      if (saved != NULL)
+        g_setenv ("ASAN_OPTIONS", saved, TRUE);
+      else
+        g_unsetenv ("ASAN_OPTIONS");
+      g_test_trap_assert_passed ();
+      return TRUE;
+    }
+#endif
+
+  return FALSE;
+}
+
+/* Without a portal, GtkFileChooserNative shows a GtkFileChooserDialog. */
+static GtkWindow *
+find_chooser (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+
+  return NULL;
+}
+
 static gboolean
 chooser_has_file (GtkFileChooser *chooser,
                   GFile          *file)
@@ -1152,34 +1200,12 @@ test_open_chooser (Fixture       *fixture,
   g_autofree char *path = NULL;
   g_autoptr(GFile) file = NULL;
   GtkWindow *chooser = NULL;
-  GListModel *toplevels;
 
   if (!require_display ())
     return;
 
-#ifdef __SANITIZE_ADDRESS__
-  /* GTK 4.8's file chooser leaks (libcloudproviders' proxies, GFileInfos of
-   * the folder it lists), and LeakSanitizer's check at exit would fail the
-   * whole program for them. So under ASan this test runs in a child that
-   * checks everything but leaks. */
-  if (!g_test_subprocess ())
-    {
-      g_autofree char *saved = g_strdup (g_getenv ("ASAN_OPTIONS"));
-      g_autofree char *options = NULL;
-
-      options = g_strconcat (saved != NULL ? saved : "", saved != NULL ? ":" : "",
-                             "detect_leaks=0", NULL);
-      g_setenv ("ASAN_OPTIONS", options, TRUE);
-      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT |
-                                       G_TEST_SUBPROCESS_INHERIT_STDERR);
-      if (saved != NULL)
-        g_setenv ("ASAN_OPTIONS", saved, TRUE);
-      else
-        g_unsetenv ("ASAN_OPTIONS");
-      g_test_trap_assert_passed ();
-      return;
-    }
-#endif
+  if (run_in_child_without_leak_check ())
+    return;
 
   path = write_torrent_file (fixture, "chosen.torrent", bytes);
   file = g_file_new_for_path (path);
@@ -1187,14 +1213,7 @@ test_open_chooser (Fixture       *fixture,
 
   bt_open_torrent_files (fixture->parent, fixture->session, fixture->settings);
 
-  toplevels = gtk_window_get_toplevels ();
-  for (guint i = 0; chooser == NULL && i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (GTK_IS_FILE_CHOOSER_DIALOG (window))
-        chooser = window;
-    }
+  chooser = find_chooser ();
   g_assert_nonnull (chooser);
   g_assert_true (gtk_window_get_transient_for (chooser) == fixture->parent);
   g_assert_true (gtk_file_chooser_get_select_multiple (GTK_FILE_CHOOSER (chooser)));
@@ -1206,6 +1225,55 @@ test_open_chooser (Fixture       *fixture,
   gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
 
   WAIT_UNTIL (g_list_model_get_n_items (bt_session_get_torrents (fixture->session)) == 1);
+#endif
+}
+
+/* The add dialog's folder button: a folder chooser over the dialog, and
+ * the chosen folder becomes the save path; dismissing it changes nothing. */
+static void
+test_add_folder_chooser (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+#if GTK_CHECK_VERSION (4, 10, 0)
+  g_test_skip ("GtkFileDialog cannot be answered from a test");
+#else
+  g_autoptr(BtMetainfo) meta = NULL;
+  g_autofree char *folder = NULL;
+  g_autoptr(GFile) file = NULL;
+  BtAddDialog *dialog;
+  GtkWindow *chooser;
+
+  if (!require_display ())
+    return;
+  if (run_in_child_without_leak_check ())
+    return;
+
+  folder = g_build_filename (fixture->tmpdir, "chosen", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  file = g_file_new_for_path (folder);
+
+  meta = make_metainfo ();
+  dialog = bt_add_dialog_present (fixture->parent, fixture->session, meta, NULL);
+
+  /* Dismissed: the folder stays. */
+  g_assert_true (gtk_widget_activate (child (dialog, BT_TYPE_ADD_DIALOG, "folder_button")));
+  WAIT_UNTIL ((chooser = find_chooser ()) != NULL);
+  g_assert_true (gtk_window_get_transient_for (chooser) == GTK_WINDOW (dialog));
+  g_assert_cmpint (gtk_file_chooser_get_action (GTK_FILE_CHOOSER (chooser)), ==,
+                   GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER);
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
+  WAIT_UNTIL (find_chooser () == NULL);
+  drain ();
+  g_assert_cmpstr (bt_add_dialog_get_save_path (dialog), ==, fixture->download_dir);
+
+  /* Chosen: the dialog takes it. */
+  g_assert_true (gtk_widget_activate (child (dialog, BT_TYPE_ADD_DIALOG, "folder_button")));
+  WAIT_UNTIL ((chooser = find_chooser ()) != NULL);
+  g_assert_true (gtk_file_chooser_set_file (GTK_FILE_CHOOSER (chooser), file, NULL));
+  WAIT_UNTIL (chooser_has_file (GTK_FILE_CHOOSER (chooser), file));
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  WAIT_UNTIL (g_strcmp0 (bt_add_dialog_get_save_path (dialog), folder) == 0);
+  g_assert_true (label_contains (dialog, BT_TYPE_ADD_DIALOG, "folder_label", "chosen"));
 #endif
 }
 
@@ -1293,6 +1361,7 @@ main (int   argc,
   ADD ("/app/dialogs/open/bad-input", test_open_bad_file, NULL);
   ADD ("/app/dialogs/open/magnet-file", test_open_magnet_file, NULL);
   ADD ("/app/dialogs/open/chooser", test_open_chooser, NULL);
+  ADD ("/app/dialogs/add/folder-chooser", test_add_folder_chooser, NULL);
   g_test_add_func ("/app/dialogs/help-overlay", test_help_overlay);
 
 #undef ADD
