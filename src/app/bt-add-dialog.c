@@ -297,6 +297,7 @@ struct _BtAddDialog
   BtMetainfo   *meta;
   char         *save_path;
   GCancellable *cancellable;
+  GCancellable *space_query;  /* the free-space query of the current folder */
   GListStore   *roots;
   GPtrArray    *files;        /* BtAddNode of each shown file */
   guint64       wanted_size;
@@ -410,12 +411,14 @@ query_space_cb (GObject      *source,
   g_autoptr(GFileInfo) info = NULL;
   g_autoptr(GError) error = NULL;
 
-  /* Cancelled in dispose: @self may be gone, so touch nothing. */
+  /* Cancelled in dispose (@self may be gone) or by a newer folder: touch
+   * nothing. */
   info = g_file_query_filesystem_info_finish (G_FILE (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  /* A folder that does not exist yet is created on add: say nothing. */
+  /* A folder that cannot be asked (gone, unreadable): say nothing here;
+   * Add reports what is wrong with it. */
   self->free_space = 0;
   if (info != NULL && g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE))
     self->free_space = g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE);
@@ -654,10 +657,15 @@ set_folder (BtAddDialog *self,
   gtk_label_set_label (self->folder_label, basename);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->folder_button), display);
 
+  /* Only the last folder's answer counts, whatever order they come in. */
+  g_cancellable_cancel (self->space_query);
+  g_clear_object (&self->space_query);
+  self->space_query = g_cancellable_new ();
+
   self->free_space = 0;
   update_space (self);
   g_file_query_filesystem_info_async (folder, G_FILE_ATTRIBUTE_FILESYSTEM_FREE,
-                                      G_PRIORITY_DEFAULT, self->cancellable,
+                                      G_PRIORITY_DEFAULT, self->space_query,
                                       query_space_cb, self);
 }
 
@@ -762,6 +770,7 @@ bt_add_dialog_dispose (GObject *object)
    * touch the dialog. (A reference could outlive the transient parent,
    * and GTK 4.8 then disconnects from the freed parent at finalize.) */
   g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->space_query);
   gtk_widget_dispose_template (GTK_WIDGET (self), BT_TYPE_ADD_DIALOG);
 
   G_OBJECT_CLASS (bt_add_dialog_parent_class)->dispose (object);
@@ -775,6 +784,7 @@ bt_add_dialog_finalize (GObject *object)
   g_clear_object (&self->session);
   g_clear_object (&self->meta);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->space_query);
   g_clear_object (&self->roots);
   g_clear_pointer (&self->files, g_ptr_array_unref);
   g_clear_pointer (&self->save_path, g_free);
