@@ -611,6 +611,9 @@ bt_application_open (GApplication  *application,
 
   for (int i = 0; i < n_files; i++)
     bt_application_add_file (self, files[i]);
+
+  /* `btorrent FILE` opens instead of activating. */
+  bt_screenshot_schedule_from_env (self);
 }
 
 static void
