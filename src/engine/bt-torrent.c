@@ -90,6 +90,7 @@ struct _BtTorrent
   guint             serve_cursor;
 
   guint             tick_id;
+  gboolean          tick_periodic; /* tick_id ticks every second, not a one-off wake */
   double            check_progress;
   guint64           downloaded;
   guint64           uploaded;
@@ -198,6 +199,7 @@ static void run_choker (BtTorrent *self, gboolean force);
 static void update_files (BtTorrent *self);
 static void start_fetching (BtTorrent *self);
 static void update_peer_infos (BtTorrent *self);
+static void wake_tick (BtTorrent *self);
 
 static const BtPeerCallbacks peer_callbacks = {
   .handshake = peer_handshake_cb,
@@ -247,6 +249,7 @@ add_peer (BtTorrent *self,
   g_ptr_array_add (self->peers, peer);
   if (self->config.budget != NULL)
     self->config.budget->used++;
+  wake_tick (self);
 }
 
 static void
@@ -1563,6 +1566,74 @@ check_seed_goal (BtTorrent *self,
     }
 }
 
+/* Whether the torrent has work every second: peers to tick (rates,
+ * time-outs, choking, PEX), a download that asks its trackers for more
+ * peers, pieces on their way to disk whose progress is still to show. A
+ * seed without peers has none: in a session of thousands of torrents, a
+ * tick each would wake the process thousands of times a second for
+ * nothing. */
+static gboolean
+tick_needed (BtTorrent *self)
+{
+  if (self->state != BT_TORRENT_STATE_DOWNLOADING && self->state != BT_TORRENT_STATE_SEEDING)
+    return FALSE;
+  return self->peers->len > 0 || self->committing > 0 || self->creating_files
+         || (self->state == BT_TORRENT_STATE_DOWNLOADING && self->announcer != NULL);
+}
+
+/* When an idle torrent must look again (monotonic µs, 0 for never): the
+ * next redial of a known address, and the end of the seeding idle time. */
+static gint64
+next_wake_us (BtTorrent *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 wake = G_MAXINT64;
+  GHashTableIter iter;
+  KnownPeer *known;
+
+  g_hash_table_iter_init (&iter, self->known);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &known))
+    if (!known->connected && !known->banned && !known->is_self)
+      wake = MIN (wake, MAX (known->next_attempt_us, now));
+  if (self->state == BT_TORRENT_STATE_SEEDING && !self->goal_reached
+      && self->config.seed_idle_s > 0)
+    wake = MIN (wake, self->last_upload_us + (gint64) self->config.seed_idle_s * G_USEC_PER_SEC);
+  return wake == G_MAXINT64 ? 0 : wake;
+}
+
+static gboolean tick_cb (gpointer user_data);
+
+/* A tick within a second and every second after, until one finds
+ * nothing to do: something changed that the tick looks at. */
+static void
+wake_tick (BtTorrent *self)
+{
+  if (self->tick_id != 0 && self->tick_periodic)
+    return;
+  if (self->state != BT_TORRENT_STATE_DOWNLOADING && self->state != BT_TORRENT_STATE_SEEDING)
+    return;
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  self->tick_id = g_timeout_add (BT_TORRENT_TICK_MS, tick_cb, self);
+  self->tick_periodic = TRUE;
+}
+
+/* No tick until next_wake_us(); in whole seconds, so that GLib wakes the
+ * process once for the idle torrents that are due together. */
+static void
+sleep_tick (BtTorrent *self)
+{
+  gint64 wake = next_wake_us (self);
+  gint64 delay_s;
+
+  g_assert (self->tick_id == 0);
+  if (wake == 0)
+    return;
+  delay_s = (wake - g_get_monotonic_time () + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+  self->tick_id = g_timeout_add_seconds ((guint) CLAMP (delay_s, 1, G_MAXUINT / 1000),
+                                         tick_cb, self);
+  self->tick_periodic = FALSE;
+}
+
 static gboolean
 tick_cb (gpointer user_data)
 {
@@ -1613,7 +1684,19 @@ tick_cb (gpointer user_data)
     bt_announcer_request_more_peers (self->announcer);
   fill_all_requests (self);
   notify_changes (self);
-  return G_SOURCE_CONTINUE;
+
+  /* This source goes on while it is the periodic tick and there is work;
+   * a stop, or a wake_tick() above, may have replaced it already. */
+  if (self->tick_id == g_source_get_id (g_main_current_source ()))
+    {
+      if (self->tick_periodic && tick_needed (self))
+        return G_SOURCE_CONTINUE;
+      self->tick_id = 0;
+    }
+  if (self->tick_id == 0
+      && (self->state == BT_TORRENT_STATE_DOWNLOADING || self->state == BT_TORRENT_STATE_SEEDING))
+    sleep_tick (self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -1641,7 +1724,9 @@ begin_download (BtTorrent *self)
                               bt_torrent_get_left (self));
       bt_announcer_start (self->announcer);
     }
-  self->tick_id = g_timeout_add (BT_TORRENT_TICK_MS, tick_cb, self);
+  /* The first tick runs whatever happens: it notifies the start's
+   * figures, then keeps ticking only while there is work. */
+  wake_tick (self);
 
   if (bt_picker_is_complete (self->picker))
     {
@@ -2242,6 +2327,7 @@ bt_torrent_add_peer_address (BtTorrent          *self,
       return;
     }
   connect_more_peers (self);
+  wake_tick (self); /* to show it, and to dial it later when it cannot be now */
 }
 
 /**
@@ -2327,6 +2413,7 @@ bt_torrent_set_file_priority (BtTorrent  *self,
   notify_changes (self);
   check_completion (self);
   fill_all_requests (self);
+  wake_tick (self); /* a seed may have become a download */
 }
 
 BtPriority
@@ -2513,6 +2600,7 @@ bt_torrent_set_seed_goals (BtTorrent *self,
   self->config.seed_ratio = MAX (ratio, 0);
   self->config.seed_idle_s = idle_s;
   self->goal_reached = FALSE;
+  wake_tick (self); /* an idle seed may meet the new goal already */
 }
 
 void
