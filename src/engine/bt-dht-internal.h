@@ -121,6 +121,7 @@ struct _BtDht
 
   guint          query_timeout_ms;
   guint          maintenance_interval_ms;
+  guint          bucket_refresh_ms;
 
   BtDhtStats     stats;
   guint8        *buffer;

@@ -443,7 +443,7 @@ maintenance_cb (gpointer user_data)
 
   /* Refresh at most two quiet buckets per round: lookups cost traffic. */
   n_stale = bt_dht_table_stale_buckets (self->table, now,
-                                        (gint64) BT_DHT_BUCKET_REFRESH_S * G_USEC_PER_SEC,
+                                        (gint64) self->bucket_refresh_ms * 1000,
                                         stale, G_N_ELEMENTS (stale));
   for (guint i = 0; i < n_stale && _bt_dht_count_running (self) < BT_DHT_MAX_LOOKUPS / 2; i++)
     {
@@ -577,6 +577,7 @@ bt_dht_init (BtDht *self)
   self->global_rate_limit = BT_DHT_QUERIES_PER_S;
   self->query_timeout_ms = BT_DHT_QUERY_TIMEOUT_MS;
   self->maintenance_interval_ms = BT_DHT_MAINTENANCE_INTERVAL_S * 1000;
+  self->bucket_refresh_ms = BT_DHT_BUCKET_REFRESH_S * 1000;
   self->next_transaction_id = (guint16) g_random_int_range (0, 65536);
   self->buffer = g_malloc (BT_DHT_MAX_PACKET + 1);
   _bt_dht_new_secret (self);
@@ -884,6 +885,15 @@ _bt_dht_set_timeouts (BtDht *self,
   self->query_timeout_ms = query_timeout_ms;
   self->maintenance_interval_ms = maintenance_interval_ms;
   restart_maintenance (self);
+}
+
+void
+_bt_dht_set_bucket_refresh (BtDht *self,
+                            guint  refresh_ms)
+{
+  g_return_if_fail (BT_IS_DHT (self));
+
+  self->bucket_refresh_ms = refresh_ms;
 }
 
 void

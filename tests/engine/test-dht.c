@@ -299,6 +299,110 @@ test_network (void)
   g_ptr_array_unref (search.peers);
 }
 
+/* A callback may drop the last reference to the node. */
+static void
+unref_on_done_cb (BtDht     *dht,
+                  GPtrArray *peers,
+                  gboolean   done,
+                  gpointer   user_data)
+{
+  if (done)
+    {
+      g_object_unref (dht);
+      *(gboolean *) user_data = TRUE;
+    }
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+test_unref_in_callback (void)
+{
+  g_autoptr(BtDht) b = new_node ();
+  BtDht *a = new_node ();
+  g_autoptr(GInetAddress) lo = g_inet_address_new_from_string ("127.0.0.1");
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (lo, bt_dht_get_port (b));
+  GWeakRef weak;
+  gboolean done = FALSE;
+
+  g_weak_ref_init (&weak, a);
+  bt_dht_add_node (a, G_INET_SOCKET_ADDRESS (address));
+  g_assert_true (run_until (has_nodes, a, 5000));
+  bt_dht_get_peers (a, info_hash, 6881, unref_on_done_cb, &done, NULL);
+  g_assert_true (run_until (flag_set, &done, 5000));
+  g_assert_null (g_weak_ref_get (&weak));
+  g_weak_ref_clear (&weak);
+  /* b still answers. */
+  g_assert_cmpuint (bt_dht_get_n_nodes (b), ==, 1);
+}
+
+/* With a fast maintenance timer: quiet buckets are refreshed with lookups,
+ * and the node keeps its table. */
+typedef struct
+{
+  BtDht   *dht;
+  guint64  packets;
+} SentWait;
+
+static gboolean
+sent_more (gpointer data)
+{
+  SentWait *wait = data;
+  BtDhtStats stats;
+
+  _bt_dht_get_stats (wait->dht, &stats);
+  return stats.packets_sent > wait->packets;
+}
+
+static void
+test_maintenance (void)
+{
+  BtDht *nodes[4];
+  g_autofree char *first = NULL;
+  const char *bootstrap[2] = { NULL, NULL };
+  BtDhtStats stats;
+  SentWait wait;
+
+  for (guint i = 0; i < G_N_ELEMENTS (nodes); i++)
+    nodes[i] = new_node ();
+  first = g_strdup_printf ("127.0.0.1:%u", bt_dht_get_port (nodes[0]));
+  bootstrap[0] = first;
+  for (guint i = 1; i < G_N_ELEMENTS (nodes); i++)
+    {
+      bt_dht_bootstrap (nodes[i], bootstrap);
+      g_assert_true (run_until (has_nodes, nodes[i], 5000));
+    }
+  {
+    Collect probe = { g_ptr_array_new_with_free_func (g_object_unref) };
+
+    bt_dht_get_peers (nodes[3], info_hash, 0, collect_cb, &probe, NULL);
+    g_assert_true (run_until (collect_done, &probe, 5000));
+    g_ptr_array_unref (probe.peers);
+  }
+
+  /* Quiet: nothing is sent while idle. */
+  _bt_dht_get_stats (nodes[3], &stats);
+  wait.dht = nodes[3];
+  wait.packets = stats.packets_sent;
+  g_assert_false (run_until (sent_more, &wait, 200));
+
+  /* Buckets quiet for 50 ms count as stale: each round refreshes some
+   * with a lookup, which sends queries. */
+  _bt_dht_set_bucket_refresh (nodes[3], 50);
+  _bt_dht_set_timeouts (nodes[3], TEST_QUERY_TIMEOUT_MS, 20);
+  g_assert_true (run_until (sent_more, &wait, 2000));
+  wait.packets += 20;
+  g_assert_true (run_until (sent_more, &wait, 2000));
+  g_assert_cmpuint (bt_dht_get_n_nodes (nodes[3]), >=, 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (nodes); i++)
+    g_object_unref (nodes[i]);
+}
+
 /* An offline machine: names that do not resolve are skipped, lookups end. */
 static void
 test_unresolvable (void)
@@ -649,6 +753,8 @@ main (int    argc,
 
   g_test_add_func ("/engine/dht/table", test_table);
   g_test_add_func ("/engine/dht/network", test_network);
+  g_test_add_func ("/engine/dht/unref-in-callback", test_unref_in_callback);
+  g_test_add_func ("/engine/dht/maintenance", test_maintenance);
   g_test_add_func ("/engine/dht/unresolvable", test_unresolvable);
   g_test_add_func ("/engine/dht/hostile", test_hostile);
 
