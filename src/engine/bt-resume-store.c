@@ -328,6 +328,18 @@ remove_file (const char *path,
   return TRUE;
 }
 
+/* Whether @path holds @bytes already. A record that did not change (an
+ * idle torrent's at every start and quit) is not written again: each
+ * write ends in an fsync, thousands of them in a large session. */
+static gboolean
+file_holds (const char *path,
+            GBytes     *bytes)
+{
+  g_autoptr(GBytes) old = read_file (path, g_bytes_get_size (bytes), NULL);
+
+  return old != NULL && g_bytes_equal (old, bytes);
+}
+
 /* Writes one torrent's files; on a worker thread. */
 static void
 job_run (BtResumeStore *self,
@@ -374,7 +386,7 @@ job_run (BtResumeStore *self,
       job->written = TRUE;
       if (torrent_path != NULL)
         job->written = write_file (self, torrent_path, job->torrent, TRUE, &job->error);
-      if (job->written && resume_path != NULL)
+      if (job->written && resume_path != NULL && !file_holds (resume_path, bytes))
         job->written = write_file (self, resume_path, bytes, FALSE, &job->error);
     }
   g_mutex_unlock (&self->lock);
@@ -915,6 +927,113 @@ bt_resume_store_load_resume (BtResumeStore *self,
       return NULL;
     }
   return g_steal_pointer (&resume);
+}
+
+void
+bt_resume_store_item_free (BtResumeStoreItem *item)
+{
+  if (item == NULL)
+    return;
+  g_clear_pointer (&item->info_hash, g_bytes_unref);
+  g_clear_object (&item->meta);
+  g_clear_error (&item->meta_error);
+  g_clear_pointer (&item->resume, bt_resume_free);
+  g_clear_error (&item->resume_error);
+  g_free (item);
+}
+
+static void
+load_item_func (gpointer data,
+                gpointer user_data)
+{
+  BtResumeStoreItem *item = data;
+  BtResumeStore *self = user_data;
+  const guint8 *hash = g_bytes_get_data (item->info_hash, NULL);
+
+  item->meta = bt_resume_store_load_metainfo (self, hash, &item->meta_error);
+  item->resume = bt_resume_store_load_resume (self, hash, item->meta, &item->resume_error);
+}
+
+static void
+load_all_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  BtResumeStore *self = source_object;
+  g_autoptr(GPtrArray) hashes = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  GError *error = NULL;
+  GThreadPool *pool;
+
+  hashes = bt_resume_store_list (self, &error);
+  if (hashes == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* Parsing a torrent hashes its info dictionary: spread over a few
+   * threads, a few thousand torrents load in a fraction of a second. */
+  items = g_ptr_array_new_full (hashes->len, (GDestroyNotify) bt_resume_store_item_free);
+  pool = g_thread_pool_new (load_item_func, self, BT_RESUME_WRITE_THREADS, FALSE, NULL);
+  for (guint i = 0; i < hashes->len && !g_cancellable_is_cancelled (cancellable); i++)
+    {
+      BtResumeStoreItem *item = g_new0 (BtResumeStoreItem, 1);
+
+      item->info_hash = g_bytes_ref (g_ptr_array_index (hashes, i));
+      g_ptr_array_add (items, item);
+      g_thread_pool_push (pool, item, NULL);
+    }
+  g_thread_pool_free (pool, FALSE, TRUE);
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  g_task_return_pointer (task, g_steal_pointer (&items), (GDestroyNotify) g_ptr_array_unref);
+}
+
+/**
+ * bt_resume_store_load_all_async:
+ *
+ * Reads every saved torrent (bt_resume_store_list(), then
+ * bt_resume_store_load_metainfo() and bt_resume_store_load_resume() for
+ * each) on worker threads, for a session start that does not hold up the
+ * main loop. The callback runs on the caller's thread-default main
+ * context.
+ */
+void
+bt_resume_store_load_all_async (BtResumeStore       *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (BT_IS_RESUME_STORE (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, bt_resume_store_load_all_async);
+  g_task_run_in_thread (task, load_all_thread);
+}
+
+/**
+ * bt_resume_store_load_all_finish:
+ *
+ * Returns: (transfer full) (element-type BtResumeStoreItem): one item per
+ *   saved torrent, ordered by info-hash, each with its own errors; %NULL
+ *   with @error set when the folder could not be read or on cancellation
+ */
+GPtrArray *
+bt_resume_store_load_all_finish (BtResumeStore  *self,
+                                 GAsyncResult   *result,
+                                 GError        **error)
+{
+  g_return_val_if_fail (BT_IS_RESUME_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == bt_resume_store_load_all_async,
+                        NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /**

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <linux/magic.h>
@@ -893,6 +894,31 @@ context_has_timer (void)
   return timeout >= 0;
 }
 
+static void
+load_all_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GPtrArray **items = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *items = bt_resume_store_load_all_finish (BT_RESUME_STORE (source), result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (*items);
+}
+
+/* Loads everything on the workers, running the main loop meanwhile. */
+static GPtrArray *
+load_all (BtResumeStore *store)
+{
+  GPtrArray *items = NULL;
+
+  bt_resume_store_load_all_async (store, NULL, load_all_cb, &items);
+  while (items == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return items;
+}
+
 static BtResume *
 load_record (BtResumeStore *store,
              BtMetainfo    *meta)
@@ -1041,6 +1067,52 @@ test_store_save_load (void)
   g_assert_cmpuint (list->len, ==, 1);
   g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (list, 0), NULL), BT_INFO_HASH_LENGTH,
                    magnet_hash, BT_INFO_HASH_LENGTH);
+
+  /* Loading all at once: the magnet comes back with its record and no
+   * metainfo, saying why. */
+  {
+    g_autoptr(GPtrArray) items = load_all (store);
+    BtResumeStoreItem *item;
+
+    g_assert_cmpuint (items->len, ==, 1);
+    item = g_ptr_array_index (items, 0);
+    g_assert_cmpmem (g_bytes_get_data (item->info_hash, NULL), BT_INFO_HASH_LENGTH,
+                     magnet_hash, BT_INFO_HASH_LENGTH);
+    g_assert_null (item->meta);
+    g_assert_error (item->meta_error, BT_ERROR, BT_ERROR_IO);
+    g_assert_no_error (item->resume_error);
+    assert_records_equal (magnet, item->resume);
+  }
+
+  /* A damaged record next to a good torrent: the torrent loads, the
+   * record says why it does not. */
+  {
+    g_autofree char *path = g_strdup_printf ("%s/%s.resume", state,
+                                             bt_metainfo_get_info_hash_hex (meta));
+    g_autoptr(GPtrArray) items = NULL;
+    guint found = 0;
+
+    g_assert_true (bt_resume_store_save_metainfo (store, meta, &error));
+    g_assert_no_error (error);
+    write_file_of_size (path, 10);
+    items = load_all (store);
+    g_assert_cmpuint (items->len, ==, 2);
+    for (guint i = 0; i < items->len; i++)
+      {
+        BtResumeStoreItem *item = g_ptr_array_index (items, i);
+
+        if (memcmp (g_bytes_get_data (item->info_hash, NULL), bt_metainfo_get_info_hash (meta),
+                    BT_INFO_HASH_LENGTH) != 0)
+          continue;
+        found++;
+        g_assert_nonnull (item->meta);
+        g_assert_no_error (item->meta_error);
+        g_assert_null (item->resume);
+        g_assert_nonnull (item->resume_error);
+        g_assert_true (item->resume_error->domain == BT_ERROR);
+      }
+    g_assert_cmpuint (found, ==, 1);
+  }
 
   g_clear_object (&store);
   bt_test_remove_tree (dir);
@@ -1408,6 +1480,18 @@ test_store_failed_write (void)
   bt_test_remove_tree (dir);
 }
 
+/* The resident memory of this process, in bytes. */
+static guint64
+resident_bytes (void)
+{
+  g_autofree char *statm = NULL;
+  guint64 size = 0, resident = 0;
+
+  g_assert_true (g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL));
+  g_assert_cmpint (sscanf (statm, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &size, &resident), ==, 2);
+  return resident * sysconf (_SC_PAGESIZE);
+}
+
 /* Whether @path is on a tmpfs with room for the scale test's files. */
 static gboolean
 is_roomy_tmpfs (const char *path)
@@ -1438,7 +1522,10 @@ test_store_scale (void)
   g_autoptr(GPtrArray) metas = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) list = NULL;
   g_autoptr(GError) error = NULL;
-  gint64 start, scheduled, written, start_load, listed, loaded;
+  gint64 start, scheduled, written, start_load, listed, loaded, start_async, loaded_async;
+  guint64 rss_before = 0, rss_after = 0;
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) kept_records = g_ptr_array_new_with_free_func ((GDestroyNotify) bt_resume_free);
   guint64 disk_bytes = 0;
   Watch watch;
 
@@ -1493,25 +1580,57 @@ test_store_scale (void)
   for (guint i = 0; i < list->len; i++)
     {
       const guint8 *hash = g_bytes_get_data (g_ptr_array_index (list, i), NULL);
-      g_autoptr(BtMetainfo) meta = bt_resume_store_load_metainfo (store, hash, &error);
-      g_autoptr(BtResume) record = NULL;
+      BtMetainfo *meta = bt_resume_store_load_metainfo (store, hash, &error);
+      BtResume *record = NULL;
 
       g_assert_no_error (error);
       record = bt_resume_store_load_resume (store, hash, meta, &error);
       g_assert_no_error (error);
       g_assert_cmpuint (record->n_files, ==, 3);
       disk_bytes += g_bytes_get_size (bt_metainfo_get_bytes (meta));
+      /* Kept, as a session keeps them: memory for all of them is part of
+       * the cost. */
+      g_ptr_array_add (kept, meta);
+      g_ptr_array_add (kept_records, record);
     }
   loaded = g_get_monotonic_time ();
+  g_clear_pointer (&kept, g_ptr_array_unref);
+  g_clear_pointer (&kept_records, g_ptr_array_unref);
+
+  /* The same on the workers, as a session start should do it. */
+  {
+    g_autoptr(BtResumeStore) fresh = bt_resume_store_new (dir);
+    g_autoptr(GPtrArray) items = NULL;
+
+    rss_before = resident_bytes ();
+    start_async = g_get_monotonic_time ();
+    items = load_all (fresh);
+    loaded_async = g_get_monotonic_time ();
+    rss_after = resident_bytes ();
+    g_assert_cmpuint (items->len, ==, n_torrents);
+    for (guint i = 0; i < items->len; i++)
+      {
+        BtResumeStoreItem *item = g_ptr_array_index (items, i);
+
+        g_assert_no_error (item->meta_error);
+        g_assert_no_error (item->resume_error);
+        g_assert_cmpuint (item->resume->queue_position, <, n_torrents);
+      }
+  }
 
   g_test_message ("scale: %u torrents (3 files, ~2,900 pieces each; %.1f MiB of metainfo) in %s: "
                   "adding them: %.0f ms on the main thread, all written (metainfo copies and "
                   "records) %.0f ms later; starting: listed in %.1f ms, metainfo and records "
-                  "loaded and parsed in %.0f ms (%.0f µs a torrent)",
+                  "loaded and parsed in %.0f ms (%.0f µs a torrent) one by one on the main "
+                  "thread, in %.0f ms by bt_resume_store_load_all_async(); resident memory "
+                  "grew by %.1f MiB while they were loaded (%.0f KiB a torrent)",
                   n_torrents, disk_bytes / 1048576.0, on_tmpfs ? "a tmpfs" : "the temporary folder",
                   (scheduled - start) / 1000.0,
                   (written - scheduled) / 1000.0, (listed - start_load) / 1000.0,
-                  (loaded - start_load) / 1000.0, (gdouble) (loaded - start_load) / n_torrents);
+                  (loaded - start_load) / 1000.0, (gdouble) (loaded - start_load) / n_torrents,
+                  (loaded_async - start_async) / 1000.0,
+                  (rss_after - MIN (rss_before, rss_after)) / 1048576.0,
+                  (rss_after - MIN (rss_before, rss_after)) / 1024.0 / n_torrents);
   watch_clear (&watch);
   g_clear_object (&store);
   bt_test_remove_tree (dir);
