@@ -118,8 +118,13 @@ parse_compact (BtBencode   *dict,
       g_autoptr(GInetAddress) ip = NULL;
       g_autoptr(GSocketAddress) address = NULL;
 
-      ip = g_inet_address_new_from_bytes (entry, ip_length == 4 ? G_SOCKET_FAMILY_IPV4
-                                                                : G_SOCKET_FAMILY_IPV6);
+      /* An IPv4-mapped entry in an IPv6 list is an IPv4 peer: read it as
+       * one, so that it is checked and written back as one. */
+      if (ip_length == 16 && memcmp (entry, ipv4_mapped_prefix, 12) == 0)
+        ip = g_inet_address_new_from_bytes (entry + 12, G_SOCKET_FAMILY_IPV4);
+      else
+        ip = g_inet_address_new_from_bytes (entry, ip_length == 4 ? G_SOCKET_FAMILY_IPV4
+                                                                  : G_SOCKET_FAMILY_IPV6);
       /* Nobody can be dialled there: not worth a slot in the list. */
       if (port == 0 || g_inet_address_get_is_any (ip) || g_inet_address_get_is_multicast (ip))
         continue;

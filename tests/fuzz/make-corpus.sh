@@ -760,5 +760,25 @@ seed("bad-no-save-path", record(save_path=None))
 EOF
 echo "make-corpus: $(ls "$resume_dir" | wc -l) resume seeds"
 
+# --- extension: extended handshake (0), ut_metadata (1), ut_pex (2) -----------
+
+extension_dir=$here/corpus/extension
+mkdir -p "$extension_dir"
+ext () { printf "$2" >"$extension_dir/$1"; }
+
+ext handshake-ours        '\000d1:md11:ut_metadatai1e6:ut_pexi2ee13:metadata_sizei42000e1:pi6881e4:reqqi8192e1:v14:bTorrent 0.1.06:yourip4:\177\000\000\001e'
+ext handshake-transmission '\000d1:ei1e4:ipv616:\040\001\015\270\000\000\000\000\000\000\000\000\000\000\000\0011:md11:ut_metadatai3e6:ut_pexi1ee13:metadata_sizei1234e1:pi51413e4:reqqi512e11:upload_onlyi0e1:v17:Transmission 3.00e'
+ext handshake-odd         '\000d1:md6:ut_pexi300e11:ut_metadatai-1e2:xxi0ee1:pi70000e6:yourip3:abc1:v2:\377\376e'
+ext handshake-bad         '\000d1:m'
+ext metadata-request      '\001d8:msg_typei0e5:piecei0ee'
+ext metadata-reject       '\001d8:msg_typei2e5:piecei3ee'
+ext metadata-data         '\001d8:msg_typei1e5:piecei0e10:total_sizei5eehello'
+ext metadata-data-last    '\001d8:msg_typei1e5:piecei1e10:total_sizei16390eeabcdef'
+ext metadata-bad          '\001d8:msg_typei0e5:piecei0eetrailing'
+ext pex-v4                '\002d5:added12:\012\000\000\001\032\341\300\000\002\011\310\3257:added.f2:\002\0207:dropped6:\012\000\000\002\000\001e'
+ext pex-v6                '\002d6:added618:\040\001\015\270\000\000\000\000\000\000\000\000\000\000\000\005\001\2738:added6.f1:\0018:dropped618:\000\000\000\000\000\000\000\000\000\000\377\377\001\002\003\004\000\002e'
+ext pex-bad-length        '\002d5:added5:\001\002\003\004\005e'
+ext all-empty-dict        '\003de'
+
 echo "make-corpus: $(ls "$bencode_dir" | wc -l) bencode and $(ls "$metainfo_dir" | wc -l) metainfo seeds," \
   "$(cat "$bencode_dir"/* "$metainfo_dir"/* | wc -c) bytes in all"
