@@ -114,6 +114,7 @@ struct _BtDht
   guint8         previous_secret[BT_DHT_SECRET_LENGTH];
   gint64         secret_changed;
 
+  GHashTable    *verified;       /* stranger's ip:port as gint64 → when pinged, s */
   GHashTable    *rates;          /* IPv4 as guint → RateBucket */
   RateBucket     global_rate;
   guint          per_ip_rate;

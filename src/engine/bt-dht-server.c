@@ -156,6 +156,29 @@ store_peer (BtDht        *self,
   g_array_append_val (peers, peer);
 }
 
+/* Records a verification ping to @ip:@port, unless one went there within
+ * BT_DHT_VERIFY_INTERVAL_S: then returns TRUE and no ping is due. */
+static gboolean
+pinged_recently (BtDht        *self,
+                 const guint8 *ip,
+                 guint16       port,
+                 gint64        now)
+{
+  gint64 key = (gint64) ip[0] << 40 | (gint64) ip[1] << 32 | (gint64) ip[2] << 24
+               | (gint64) ip[3] << 16 | port;
+  gint seconds = (gint) (now / G_USEC_PER_SEC);
+  gpointer when;
+
+  if (g_hash_table_lookup_extended (self->verified, &key, NULL, &when)
+      && seconds - GPOINTER_TO_INT (when) < BT_DHT_VERIFY_INTERVAL_S)
+    return TRUE;
+  /* Forgotten wholesale when full; the maintenance timer drops old ones. */
+  if (g_hash_table_size (self->verified) >= BT_DHT_MAX_RATE_ENTRIES)
+    g_hash_table_remove_all (self->verified);
+  g_hash_table_insert (self->verified, g_memdup2 (&key, sizeof key), GINT_TO_POINTER (seconds));
+  return FALSE;
+}
+
 void
 _bt_dht_handle_query (BtDht               *self,
                       const BtKrpcMessage *query,
@@ -181,7 +204,8 @@ _bt_dht_handle_query (BtDht               *self,
   bt_dht_table_heard_query (self->table, &sender, now);
   /* A stranger that could fill a gap is verified before it is trusted. */
   if (!query->read_only && _bt_dht_address_acceptable (self, ip, port)
-      && bt_dht_table_wants (self->table, &sender, now))
+      && bt_dht_table_wants (self->table, &sender, now)
+      && !pinged_recently (self, ip, port, now))
     _bt_dht_ping (self, &sender, TRUE);
 
   bt_krpc_message_init (&reply, BT_KRPC_RESPONSE, query->transaction_id, query->transaction_id_length);

@@ -428,6 +428,11 @@ maintenance_cb (gpointer user_data)
     if (now - ((RateBucket *) value)->last > 10 * G_USEC_PER_SEC)
       g_hash_table_iter_remove (&iter);
 
+  g_hash_table_iter_init (&iter, self->verified);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (now / G_USEC_PER_SEC - GPOINTER_TO_INT (value) >= BT_DHT_VERIFY_INTERVAL_S)
+      g_hash_table_iter_remove (&iter);
+
   if (bt_dht_table_get_n_nodes (self->table) == 0)
     {
       /* Lost every node (or never had one, e.g. offline at start): try
@@ -510,6 +515,7 @@ bt_dht_finalize (GObject *object)
   g_clear_pointer (&self->bootstrap_nodes, g_strfreev);
   g_clear_pointer (&self->storage, g_hash_table_unref);
   g_clear_pointer (&self->rates, g_hash_table_unref);
+  g_clear_pointer (&self->verified, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->buffer);
 
@@ -573,6 +579,7 @@ bt_dht_init (BtDht *self)
                                          (GDestroyNotify) g_bytes_unref,
                                          (GDestroyNotify) g_array_unref);
   self->rates = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->verified = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->per_ip_rate = BT_DHT_QUERIES_PER_IP_PER_S;
   self->global_rate_limit = BT_DHT_QUERIES_PER_S;
   self->query_timeout_ms = BT_DHT_QUERY_TIMEOUT_MS;
@@ -739,8 +746,9 @@ bt_dht_add_node (BtDht              *self,
 /**
  * bt_dht_save_nodes:
  *
- * Returns: (transfer full): the good nodes of the routing table in compact
- *   form (26 bytes each, at most BT_DHT_MAX_SAVED_NODES), for
+ * Returns: (transfer full): the routing table's nodes that are not bad, in
+ *   compact form (26 bytes each, closest to our id first, at most
+ *   BT_DHT_MAX_SAVED_NODES), for
  *   bt_dht_add_saved_nodes() at the next start.
  */
 GBytes *

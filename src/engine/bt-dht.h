@@ -39,7 +39,7 @@ BtDht       *bt_dht_new               (const char          *bind_address,
                                        guint16              port,
                                        GError             **error);
 guint16      bt_dht_get_port          (BtDht               *self);
-const guint8*bt_dht_get_node_id       (BtDht               *self);
+const guint8 *bt_dht_get_node_id      (BtDht               *self);
 guint        bt_dht_get_n_nodes       (BtDht               *self);
 
 void         bt_dht_bootstrap         (BtDht               *self,

@@ -516,6 +516,10 @@
 /* Saved nodes read back at start, and written on save. */
 #define BT_DHT_MAX_SAVED_NODES 256
 
+/* A stranger that queried us is pinged at most this often to verify it:
+ * forged queries cannot make us ping an address more than that. */
+#define BT_DHT_VERIFY_INTERVAL_S (5 * 60)
+
 /* Fast resume (bt-resume, bt-resume-store). */
 
 /* A resume file holds a bitfield (at most a few hundred KiB for the
