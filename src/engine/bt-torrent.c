@@ -1577,8 +1577,11 @@ tick_needed (BtTorrent *self)
 {
   if (self->state != BT_TORRENT_STATE_DOWNLOADING && self->state != BT_TORRENT_STATE_SEEDING)
     return FALSE;
-  return self->peers->len > 0 || self->committing > 0 || self->creating_files
-         || (self->state == BT_TORRENT_STATE_DOWNLOADING && self->announcer != NULL);
+  /* creating_files stays set once a download completed: it only counts
+   * while the torrent is still a download. */
+  return self->peers->len > 0 || self->committing > 0
+         || (self->state == BT_TORRENT_STATE_DOWNLOADING
+             && (self->creating_files || self->announcer != NULL));
 }
 
 /* When an idle torrent must look again (monotonic µs, 0 for never): the

@@ -408,7 +408,9 @@ run_measure (const char *state_dir,
       return 1;
     }
 
-  g_timeout_add_seconds (SETTLE_S, quit_cb, bench.loop);
+  g_timeout_add_seconds (g_getenv ("BT_BENCH_SETTLE_S") != NULL
+                         ? (guint) atoi (g_getenv ("BT_BENCH_SETTLE_S")) : SETTLE_S,
+                         quit_cb, bench.loop);
   g_main_loop_run (bench.loop);
 
   real_idle0 = g_get_real_time ();
