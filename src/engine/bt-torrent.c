@@ -1247,6 +1247,34 @@ send_pex (BtTorrent *self,
     bt_pex_send (g_ptr_array_index (self->peers, i), current, now);
 }
 
+/* Local service discovery (BEP 14) through the session's BtLsd, unless
+ * the torrent is private (BEP 27) or it is off. */
+static void
+lsd_peer_found_cb (BtLsd              *lsd,
+                   GBytes             *info_hash,
+                   GInetSocketAddress *address,
+                   gpointer            user_data)
+{
+  BtTorrent *self = user_data;
+
+  if (self->meta != NULL
+      && memcmp (g_bytes_get_data (info_hash, NULL), bt_metainfo_get_info_hash (self->meta), 20) == 0)
+    bt_torrent_add_peer_address (self, address);
+}
+
+static void
+start_lsd (BtTorrent *self)
+{
+  BtLsd *lsd = self->config.lsd;
+
+  if (lsd == NULL || self->config.disable_lsd || bt_metainfo_is_private (self->meta)
+      || g_signal_handler_find (lsd, G_SIGNAL_MATCH_FUNC | G_SIGNAL_MATCH_DATA, 0, 0, NULL,
+                                lsd_peer_found_cb, self) != 0)
+    return;
+  g_signal_connect_object (lsd, "peer-found", G_CALLBACK (lsd_peer_found_cb), self, 0);
+  bt_lsd_add_torrent (lsd, bt_metainfo_get_info_hash (self->meta), self->config.port);
+}
+
 static void
 peer_handshake_cb (BtPeer   *peer,
                    gpointer  user_data)
@@ -1803,6 +1831,8 @@ bt_torrent_dispose (GObject *object)
       g_ptr_array_set_size (self->peers, 0);
     }
   g_clear_object (&self->announcer);
+  if (self->config.lsd != NULL && self->meta != NULL)
+    bt_lsd_remove_torrent (self->config.lsd, bt_metainfo_get_info_hash (self->meta));
 
   G_OBJECT_CLASS (bt_torrent_parent_class)->dispose (object);
 }
@@ -1820,6 +1850,7 @@ bt_torrent_finalize (GObject *object)
   g_clear_pointer (&self->have, bt_bitfield_free);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->config.soup_session);
+  g_clear_object (&self->config.lsd);
   g_clear_pointer (&self->config.budget, bt_peer_budget_unref);
   g_clear_pointer (&self->known, g_hash_table_unref);
   g_clear_pointer (&self->peers, g_ptr_array_unref);
@@ -2052,6 +2083,8 @@ torrent_new_common (const guint8          *info_hash,
   self->config = *config;
   if (self->config.budget != NULL)
     bt_peer_budget_ref (self->config.budget);
+  if (self->config.lsd != NULL)
+    g_object_ref (self->config.lsd);
   if (self->config.soup_session != NULL)
     g_object_ref (self->config.soup_session);
   else
@@ -2101,6 +2134,7 @@ attach_metainfo (BtTorrent  *self,
       g_signal_connect_object (self->announcer, "peers-found",
                                G_CALLBACK (peers_found_cb), self, 0);
     }
+  start_lsd (self);
 }
 
 /**

@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 
 #include "bt-bitfield.h"
+#include "bt-lsd.h"
 #include "bt-magnet.h"
 #include "bt-metainfo.h"
 #include "bt-picker.h"
@@ -81,6 +82,9 @@ void          bt_peer_budget_unref (BtPeerBudget *budget);
  *   its own
  * @download_parent: (nullable): the session's download bucket, above ours
  * @disable_pex: no peer exchange (BEP 11); private torrents never do it
+ * @lsd: (nullable): the session's local discovery (BEP 14), which the
+ *   torrent registers with; private torrents never do
+ * @disable_lsd: no local discovery for this torrent
  */
 typedef struct
 {
@@ -97,6 +101,8 @@ typedef struct
   guint64      download_rate;
   BtRateLimit *download_parent;
   gboolean     disable_pex;
+  BtLsd       *lsd;
+  gboolean     disable_lsd;
 } BtTorrentConfig;
 
 BtTorrent      *bt_torrent_new                (BtMetainfo             *meta,

@@ -10,7 +10,11 @@
 
 #include "bt-error.h"
 #include "bt-limits.h"
+#include "bt-bencode.h"
 #include "bt-lsd.h"
+#include "bt-metainfo.h"
+#include "bt-test-util.h"
+#include "bt-torrent.h"
 
 #define TIMEOUT_S 5
 
@@ -219,6 +223,84 @@ test_flood (void)
   g_assert_cmpuint (heard.found->len, <=, BT_LSD_MAX_RECEIVED_PER_S);
 }
 
+static BtMetainfo *
+make_metainfo (gboolean is_private)
+{
+  g_autoptr(BtBencode) torrent = bt_bencode_new_dict ();
+  g_autoptr(GBytes) bytes = NULL;
+  BtBencode *info = bt_bencode_new_dict ();
+  guint8 hashes[40] = { 1, 2, 3 };
+  BtMetainfo *meta;
+
+  bt_bencode_dict_set (info, "length", bt_bencode_new_integer (20000));
+  bt_bencode_dict_set (info, "name", bt_bencode_new_string (is_private ? "private" : "public"));
+  bt_bencode_dict_set (info, "piece length", bt_bencode_new_integer (16384));
+  bt_bencode_dict_set (info, "pieces", bt_bencode_new_string_len (hashes, 40));
+  if (is_private)
+    bt_bencode_dict_set (info, "private", bt_bencode_new_integer (1));
+  bt_bencode_dict_set (torrent, "info", info);
+  bytes = bt_bencode_encode (torrent);
+  meta = bt_metainfo_new_from_bytes (bytes, NULL);
+  g_assert_nonnull (meta);
+  return meta;
+}
+
+/* A torrent given the session's discovery service announces itself and
+ * takes the peers it hears of; a private one does neither (BEP 27). */
+static void
+test_torrent (gconstpointer data)
+{
+  gboolean is_private = GPOINTER_TO_INT (data);
+  BtLsdConfig lsd_config = { .port = free_udp_port (), .interface_address = "127.0.0.1" };
+  g_autofree char *tmpdir = bt_test_make_tmpdir ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BtLsd) ours = NULL;
+  g_autoptr(BtLsd) other = NULL;
+  g_autoptr(BtMetainfo) meta = make_metainfo (is_private);
+  g_autoptr(BtTorrent) torrent = NULL;
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *expected = NULL;
+  BtTorrentConfig config = { { 0 } };
+  Heard heard = { list };
+  gboolean timed_out = FALSE;
+  guint id;
+
+  ours = bt_lsd_new (&lsd_config, &error);
+  g_assert_no_error (error);
+  other = bt_lsd_new (&lsd_config, &error);
+  g_assert_no_error (error);
+  g_signal_connect (other, "peer-found", G_CALLBACK (peer_found_cb), &heard);
+  /* The other side first, so that our announce is what it hears. */
+  bt_lsd_add_torrent (other, bt_metainfo_get_info_hash (meta), 7777);
+
+  config.port = 5555;
+  config.lsd = ours;
+  torrent = bt_torrent_new (meta, tmpdir, &config, &error);
+  g_assert_no_error (error);
+
+  id = g_timeout_add (is_private ? 500 : TIMEOUT_S * 1000, timeout_cb, &timed_out);
+  while (!timed_out && (heard.found->len == 0 || bt_torrent_get_n_known_peers (torrent) == 0))
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+
+  expected = g_strdup_printf ("%02x 127.0.0.1:5555", bt_metainfo_get_info_hash (meta)[0]);
+  if (is_private)
+    {
+      g_assert_cmpuint (heard.found->len, ==, 0);
+      g_assert_cmpuint (bt_torrent_get_n_known_peers (torrent), ==, 0);
+    }
+  else
+    {
+      g_assert_true (contains (heard.found, expected));
+      /* The other announced first; its datagram waited on our socket. */
+      g_assert_cmpuint (bt_torrent_get_n_known_peers (torrent), ==, 1);
+    }
+
+  g_clear_object (&torrent);
+  bt_test_remove_tree (tmpdir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -230,6 +312,8 @@ main (int   argc,
   g_test_add_func ("/engine/lsd/codec-bad", test_codec_bad);
   g_test_add_func ("/engine/lsd/loopback", test_loopback);
   g_test_add_func ("/engine/lsd/flood", test_flood);
+  g_test_add_data_func ("/engine/lsd/torrent", GINT_TO_POINTER (FALSE), test_torrent);
+  g_test_add_data_func ("/engine/lsd/torrent-private", GINT_TO_POINTER (TRUE), test_torrent);
 
   return g_test_run ();
 }
