@@ -566,3 +566,13 @@
  * which BEP 5 implementations do after about 30 minutes). */
 #define BT_SESSION_DHT_INTERVAL_S 300
 #define BT_SESSION_DHT_SEED_INTERVAL_S 900
+
+/* Session scale (bt-session). */
+
+/* File descriptors the session asks for (its soft RLIMIT_NOFILE raised up
+ * to the hard limit, at most this many): every running torrent holds its
+ * download folder open (bt-storage) and every peer a socket, so 2,000
+ * seeding torrents need about 1,800 descriptors before a single peer,
+ * while desktops start programs with a soft limit of 1,024. GLib polls,
+ * so descriptors above 1,024 are safe for us. */
+#define BT_SESSION_MAX_FDS 65536

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "bt-dht.h"
@@ -798,6 +799,28 @@ failed:
   return FALSE;
 }
 
+/* Raises the soft limit of open files towards the hard one (see
+ * BT_SESSION_MAX_FDS): without it, a session of a few thousand torrents
+ * puts the ones past the first thousand in the error state with “Too many
+ * open files”. */
+static void
+raise_fd_limit (void)
+{
+  struct rlimit limit;
+  rlim_t wanted;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0)
+    return;
+  wanted = limit.rlim_max == RLIM_INFINITY ? BT_SESSION_MAX_FDS
+                                           : MIN (limit.rlim_max, BT_SESSION_MAX_FDS);
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted)
+    {
+      limit.rlim_cur = wanted;
+      if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+        g_debug ("Cannot raise the limit of open files: %s", g_strerror (errno));
+    }
+}
+
 /* Public API */
 
 static void start_dht (BtSession *self);
@@ -817,6 +840,7 @@ bt_session_new (const BtSessionConfig  *config,
 
   g_return_val_if_fail (config != NULL, NULL);
 
+  raise_fd_limit ();
   self = g_object_new (BT_TYPE_SESSION, NULL);
   self->config = *config;
   self->bind_address = g_strdup (config->bind_address);

@@ -52,6 +52,7 @@ typedef struct
   guint      n_checking_seen;
   gint64     last_check_us;
   gint64     max_stall_us;
+  guint      timeout_id;
 } Bench;
 
 /* Counts every time the main loop wakes from poll(): what an idle session
@@ -171,6 +172,16 @@ static gboolean
 quit_cb (gpointer user_data)
 {
   g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+give_up_cb (gpointer user_data)
+{
+  Bench *bench = user_data;
+
+  bench->timeout_id = 0;
+  g_main_loop_quit (bench->loop);
   return G_SOURCE_REMOVE;
 }
 
@@ -369,7 +380,6 @@ run_measure (const char *state_dir,
   gint64 t0, t_new, t_load, t_ready, t_idle0, t_idle1, t_close;
   gint64 real_start, real_idle0, real_idle1;
   guint written_start, written_idle;
-  guint timeout_id;
 
   real_poll = g_main_context_get_poll_func (NULL);
   g_main_context_set_poll_func (NULL, counting_poll);
@@ -391,12 +401,12 @@ run_measure (const char *state_dir,
     }
   t_load = g_get_monotonic_time ();
 
-  timeout_id = g_timeout_add_seconds (60, quit_cb, bench.loop);
+  bench.timeout_id = g_timeout_add_seconds (60, give_up_cb, &bench);
   g_timeout_add (10, ready_check_cb, &bench);
   bench.last_check_us = t_load;
   g_main_loop_run (bench.loop);
   t_ready = g_get_monotonic_time ();
-  g_source_remove (timeout_id);
+  g_clear_handle_id (&bench.timeout_id, g_source_remove);
   if (!bench.ready)
     {
       guint seeding, stopped, downloading, other;
