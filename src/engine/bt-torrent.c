@@ -35,6 +35,7 @@ typedef struct
   guint               connected : 1;
   guint               banned : 1;
   guint               is_self : 1;
+  guint               seed : 1;   /* had everything when we met it as a seed */
 } KnownPeer;
 
 typedef struct
@@ -1397,6 +1398,13 @@ close_if_both_seeds (BtTorrent *self,
 {
   if (self->state == BT_TORRENT_STATE_SEEDING && bt_bitfield_is_complete (bt_peer_get_have (peer)))
     {
+      KnownPeer *known = lookup_known (self, peer);
+
+      /* Not dialled again while we seed: two seeds have nothing to trade,
+       * and redialling every few seconds would keep each idle seed of a
+       * large session busy. */
+      if (known != NULL)
+        known->seed = TRUE;
       bt_peer_close (peer, NULL);
       return TRUE;
     }
@@ -1555,7 +1563,8 @@ connect_more_peers (BtTorrent *self)
       if (self->peers->len >= max_peers || half_open >= BT_TORRENT_MAX_HALF_OPEN
           || !budget_allows (self))
         break;
-      if (known->connected || known->banned || known->is_self || known->next_attempt_us > now)
+      if (known->connected || known->banned || known->is_self || known->next_attempt_us > now
+          || (known->seed && self->state == BT_TORRENT_STATE_SEEDING))
         continue;
 
       known->connected = TRUE;
@@ -1624,7 +1633,8 @@ next_wake_us (BtTorrent *self)
 
   g_hash_table_iter_init (&iter, self->known);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &known))
-    if (!known->connected && !known->banned && !known->is_self)
+    if (!known->connected && !known->banned && !known->is_self
+        && !(known->seed && self->state == BT_TORRENT_STATE_SEEDING))
       wake = MIN (wake, MAX (known->next_attempt_us, now));
   if (self->state == BT_TORRENT_STATE_SEEDING && !self->goal_reached
       && self->config.seed_idle_s > 0)
