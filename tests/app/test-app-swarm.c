@@ -405,6 +405,7 @@ main (int   argc,
 {
   g_autofree char *home = NULL;
   g_autofree char *data_home = NULL;
+  g_autofree char *dbus_daemon = g_find_program_in_path ("dbus-daemon");
   int ret;
 
   g_test_init (&argc, &argv, NULL);
@@ -418,7 +419,7 @@ main (int   argc,
 
   if (!gtk_init_check ())
     missing = "no display: run under xvfb-run";
-  else if (g_find_program_in_path ("dbus-daemon") == NULL)
+  else if (dbus_daemon == NULL)
     missing = "dbus-daemon not found: install dbus-daemon";
   else
     {

@@ -1105,10 +1105,12 @@ test_many_rows (AppFixture    *fixture,
   wait.root = view;
   wait.text = "Row 0000";
   /* Sorted by name, so row 0 is on top. */
-  gtk_column_view_sort_by_column (GTK_COLUMN_VIEW (view),
-                                  g_list_model_get_item (gtk_column_view_get_columns (GTK_COLUMN_VIEW (view)), 0),
-                                  GTK_SORT_ASCENDING);
-  g_object_unref (g_list_model_get_item (gtk_column_view_get_columns (GTK_COLUMN_VIEW (view)), 0));
+  {
+    g_autoptr(GtkColumnViewColumn) name_column =
+      g_list_model_get_item (gtk_column_view_get_columns (GTK_COLUMN_VIEW (view)), 0);
+
+    gtk_column_view_sort_by_column (GTK_COLUMN_VIEW (view), name_column, GTK_SORT_ASCENDING);
+  }
   wait_until (last_row_shown, &wait, WAIT_TIMEOUT_MS, "the first row");
 
   /* Only the rows around the view exist (GTK 4.8 keeps up to about 200),
