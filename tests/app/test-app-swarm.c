@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "bt-application.h"
+#include "bt-bencode.h"
 #include "bt-details.h"
 #include "bt-peer-info.h"
 #include "bt-session-settings.h"
@@ -25,6 +26,8 @@
  * a 1.5 MiB download then takes a few seconds on loopback. */
 #define DOWNLOAD_TIMEOUT_MS 90000
 #define WAIT_TIMEOUT_MS 10000
+/* transmission-daemon announces within a second or two of seeding. */
+#define SEEDER_TIMEOUT_S 30
 
 static const char *missing;
 
@@ -87,6 +90,38 @@ find_full_progress_bar (GtkWidget *root)
         return found;
     }
   return NULL;
+}
+
+/* The seeders the tracker lists for @hash, from a scrape; -1 on failure. */
+static gint64
+tracker_seeders (BtTestTracker *tracker,
+                 const char    *hash)
+{
+  g_autoptr(GString) url = g_string_new (NULL);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) message = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(BtBencode) reply = NULL;
+  BtBencode *files;
+  BtBencode *complete;
+
+  g_string_printf (url, "http://127.0.0.1:%u/scrape?info_hash=", bt_test_tracker_get_port (tracker));
+  for (guint i = 0; i < 40; i += 2)
+    g_string_append_printf (url, "%%%c%c", hash[i], hash[i + 1]);
+
+  message = soup_message_new ("GET", url->str);
+  body = soup_session_send_and_read (session, message, NULL, NULL);
+  if (body == NULL || soup_message_get_status (message) != SOUP_STATUS_OK)
+    return -1;
+  reply = bt_bencode_decode (body, NULL, NULL);
+  if (reply == NULL)
+    return -1;
+  files = bt_bencode_dict_lookup_type (reply, "files", BT_BENCODE_DICT);
+  if (files == NULL || bt_bencode_get_length (files) != 1)
+    return -1;
+  complete = bt_bencode_dict_lookup_type (bt_bencode_dict_get_value (files, 0), "complete",
+                                          BT_BENCODE_INTEGER);
+  return complete != NULL ? bt_bencode_get_integer (complete) : -1;
 }
 
 static BtWindow *
@@ -278,6 +313,16 @@ test_download (void)
   if (swarm.seeder == NULL)
     goto out;     /* skipped: no transmission-daemon */
   swarm.seeder_suffix = g_strdup_printf (":%u", bt_test_client_get_port (swarm.seeder));
+
+  /* Our session announces once at start and not again for a minute, so
+   * the tracker must know the seeder before the app asks it. */
+  {
+    gint64 deadline = g_get_monotonic_time () + SEEDER_TIMEOUT_S * G_USEC_PER_SEC;
+
+    while (tracker_seeders (swarm.tracker, hash) < 1 && g_get_monotonic_time () < deadline)
+      g_usleep (100 * 1000);
+    g_assert_cmpint (tracker_seeders (swarm.tracker, hash), >=, 1);
+  }
 
   swarm.settings = g_settings_new (BT_SETTINGS_SCHEMA_ID);
   g_settings_set_string (swarm.settings, "download-folder", swarm.downloads);
