@@ -1134,6 +1134,8 @@ bt_session_load (BtSession  *self,
     return FALSE;
 
   self->store = bt_resume_store_new (self->state_dir);
+  if (self->config.resume_interval_ms > 0)
+    bt_resume_store_set_interval (self->store, self->config.resume_interval_ms);
   hashes = bt_resume_store_list (self->store, error);
   if (hashes == NULL)
     return FALSE;
@@ -1383,6 +1385,7 @@ bt_session_add (BtSession           *self,
 {
   static const BtAddOptions defaults = { 0 };
   g_autoptr(BtTorrent) torrent = NULL;
+  g_autofree char *canonical = NULL;
   const char *save_path;
   BtTorrent *existing;
   Entry *entry;
@@ -1404,7 +1407,10 @@ bt_session_add (BtSession           *self,
       return existing;
     }
 
-  save_path = options->save_path != NULL ? options->save_path : self->download_dir;
+  /* Kept absolute: the resume record outlives the working folder. */
+  save_path = canonical = g_canonicalize_filename (options->save_path != NULL ? options->save_path
+                                                                            : self->download_dir,
+                                                   NULL);
   if (!g_file_test (save_path, G_FILE_TEST_IS_DIR))
     {
       g_autofree char *display = g_filename_display_name (save_path);
@@ -1503,6 +1509,7 @@ bt_session_add_magnet (BtSession           *self,
   static const BtAddOptions defaults = { 0 };
   g_autoptr(BtMagnet) magnet = NULL;
   g_autoptr(BtTorrent) torrent = NULL;
+  g_autofree char *canonical = NULL;
   BtTorrentConfig config;
   const char *save_path;
   BtTorrent *existing;
@@ -1530,7 +1537,9 @@ bt_session_add_magnet (BtSession           *self,
       return existing;
     }
 
-  save_path = options->save_path != NULL ? options->save_path : self->download_dir;
+  save_path = canonical = g_canonicalize_filename (options->save_path != NULL ? options->save_path
+                                                                            : self->download_dir,
+                                                   NULL);
   if (!g_file_test (save_path, G_FILE_TEST_IS_DIR))
     {
       g_autofree char *display = g_filename_display_name (save_path);
@@ -2113,7 +2122,7 @@ bt_session_set_download_dir (BtSession  *self,
 
   g_free (self->download_dir);
   if (download_dir != NULL && *download_dir != '\0')
-    self->download_dir = g_strdup (download_dir);
+    self->download_dir = g_canonicalize_filename (download_dir, NULL);
   else if (g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD) != NULL)
     self->download_dir = g_strdup (g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD));
   else

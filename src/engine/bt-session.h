@@ -37,6 +37,8 @@ G_DECLARE_FINAL_TYPE (BtSession, bt_session, BT, SESSION, GObject)
  *   port of the listening port's number; never for private torrents
  * @dht_bootstrap_nodes: (nullable) (array zero-terminated=1): "host:port"
  *   nodes the DHT asks first; %NULL for the well-known routers
+ * @resume_interval_ms: how often at most a changing torrent's resume file
+ *   is written; 0 for the default (%BT_RESUME_WRITE_INTERVAL_MS)
  */
 typedef struct
 {
@@ -54,6 +56,7 @@ typedef struct
   guint       max_active_seeds;
   gboolean    enable_dht;
   const char * const *dht_bootstrap_nodes;
+  guint       resume_interval_ms;
 } BtSessionConfig;
 
 /**
