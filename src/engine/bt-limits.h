@@ -576,3 +576,9 @@
  * while desktops start programs with a soft limit of 1,024. GLib polls,
  * so descriptors above 1,024 are safe for us. */
 #define BT_SESSION_MAX_FDS 65536
+
+/* Blocks a peer may send that we never asked for (or cancelled) before it
+ * is disconnected, when they also outnumber the blocks it sent that we
+ * asked for (after cancels in endgame, an honest peer's late blocks are
+ * fewer than its useful ones). Past BT_PEER_MAX_PIPELINE it goes anyway. */
+#define BT_PEER_MAX_UNREQUESTED_BLOCKS 64

@@ -52,6 +52,8 @@ typedef struct
   guint        refused;          /* requests refused since the last unchoke */
   BtChokerPeer choke;            /* the choker's view of the peer */
   gboolean     waiting_for_read; /* its next block's piece is being read */
+  guint        unrequested;      /* blocks it sent that nobody asked for */
+  guint        useful;           /* blocks it sent that we had asked for */
 } PeerState;
 
 typedef struct
@@ -739,10 +741,31 @@ block_received (BtTorrent       *self,
   if (!bt_peer_take_request (peer, piece, message->begin, length)
       || !bt_picker_block_was_requested (self->picker, peer, piece, message->begin, length))
     {
+      PeerState *state = g_hash_table_lookup (self->peer_states, peer);
+
       self->wasted += length;
+      /* Some arrive after a cancel (at most a pipeline's worth, and only
+       * from a peer that also sent what we asked for); more garbage than
+       * data wastes our bandwidth on purpose. */
+      if (state != NULL && ++state->unrequested > BT_PEER_MAX_UNREQUESTED_BLOCKS
+          && (state->unrequested > state->useful || state->unrequested > BT_PEER_MAX_PIPELINE))
+        {
+          g_autoptr(GError) error = g_error_new (BT_ERROR, BT_ERROR_WIRE_PROTOCOL,
+                                                 "%s sent too many blocks nobody asked for",
+                                                 bt_peer_get_address_string (peer));
+
+          g_message ("%s", error->message);
+          bt_peer_close (peer, error);
+        }
       return FALSE;
     }
   self->downloaded += length;
+  {
+    PeerState *state = g_hash_table_lookup (self->peer_states, peer);
+
+    if (state != NULL)
+      state->useful++;
+  }
 
   buffer = g_hash_table_lookup (self->buffers, GUINT_TO_POINTER (piece));
   if (buffer == NULL)
