@@ -21,6 +21,7 @@
 #include "bt-dht.h"
 #include "bt-error.h"
 #include "bt-limits.h"
+#include "bt-lsd.h"
 #include "bt-magnet.h"
 #include "bt-ratelimit.h"
 #include "bt-resume-store.h"
@@ -76,6 +77,7 @@ struct _BtSession
   BtRateLimit     *download_limit;
   BtResumeStore   *store;
   BtDht           *dht;
+  BtLsd           *lsd;
   GStrv            dht_bootstrap;
   int              lock_fd;
   guint            n_pending;
@@ -507,6 +509,10 @@ fill_torrent_config (BtSession       *self,
   config->download_parent = self->download_limit;
   config->seed_ratio = self->config.seed_ratio;
   config->seed_idle_s = self->config.seed_idle_s;
+  /* Torrents take these when they are made: a changed setting applies to
+   * torrents added or restored after it. */
+  config->disable_pex = !self->config.enable_pex;
+  config->lsd = self->lsd;
 }
 
 static BtTorrent *
@@ -666,6 +672,7 @@ bt_session_dispose (GObject *object)
     g_list_store_remove_all (self->torrents);
   g_clear_object (&self->store);
   g_clear_object (&self->dht);
+  g_clear_object (&self->lsd);
 
   G_OBJECT_CLASS (bt_session_parent_class)->dispose (object);
 }
@@ -861,6 +868,15 @@ bt_session_new (const BtSessionConfig  *config,
     self->dht_bootstrap = g_strdupv ((char **) config->dht_bootstrap_nodes);
   if (config->enable_dht)
     start_dht (self);
+  if (config->enable_lsd)
+    {
+      g_autoptr(GError) lsd_error = NULL;
+
+      /* Not fatal: trackers and the DHT still work without it. */
+      self->lsd = bt_lsd_new (NULL, &lsd_error);
+      if (self->lsd == NULL)
+        g_warning ("Local peer discovery is off: %s", lsd_error->message);
+    }
   self->tick_id = g_timeout_add_seconds (1, session_tick_cb, self);
   return g_steal_pointer (&self);
 }

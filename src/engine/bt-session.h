@@ -37,6 +37,10 @@ G_DECLARE_FINAL_TYPE (BtSession, bt_session, BT, SESSION, GObject)
  *   port of the listening port's number; never for private torrents
  * @dht_bootstrap_nodes: (nullable) (array zero-terminated=1): "host:port"
  *   nodes the DHT asks first; %NULL for the well-known routers
+ * @enable_pex: exchange peers with peers (BEP 11); never for private
+ *   torrents
+ * @enable_lsd: look for peers on the local network (BEP 14); never for
+ *   private torrents
  * @resume_interval_ms: how often at most a changing torrent's resume file
  *   is written; 0 for the default (%BT_RESUME_WRITE_INTERVAL_MS)
  */
@@ -57,6 +61,8 @@ typedef struct
   gboolean    enable_dht;
   const char * const *dht_bootstrap_nodes;
   guint       resume_interval_ms;
+  gboolean    enable_pex;
+  gboolean    enable_lsd;
 } BtSessionConfig;
 
 /**

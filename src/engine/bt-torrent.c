@@ -2211,6 +2211,17 @@ bt_torrent_start (BtTorrent *self)
     }
   /* Pieces of a buffer whose peers left halfway are asked for again. */
   g_hash_table_remove_all (self->buffers);
+  /* A (re)start dials the known peers at once, whatever back-off the last
+   * run left them with. */
+  {
+    GHashTableIter iter;
+    KnownPeer *known;
+
+    g_hash_table_iter_init (&iter, self->known);
+    while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &known))
+      if (!known->connected)
+        known->next_attempt_us = 0;
+  }
   self->creating_files = FALSE;
   self->goal_reached = FALSE;
   self->last_upload_us = 0;

@@ -82,6 +82,11 @@ static void
 fixture_teardown (Fixture       *fixture,
                   gconstpointer  data)
 {
+  g_autofree char *unmount = g_strdup_printf ("umount -q %s", fixture->download_dir);
+
+  /* The disk-full test's tmpfs, should it have failed halfway. */
+  if (g_test_failed ())
+    g_spawn_command_line_sync (unmount, NULL, NULL, NULL, NULL);
   bt_test_remove_tree (fixture->tmpdir);
   g_free (fixture->tmpdir);
   g_free (fixture->state_dir);
