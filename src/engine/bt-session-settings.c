@@ -38,7 +38,7 @@ bt_session_config_from_settings (BtSessionConfig *config,
   g_ptr_array_add (strings, folder);
   config->download_dir = *folder != '\0' ? folder : NULL;
   config->enable_dht = g_settings_get_boolean (settings, "enable-dht");
-  config->enable_pex = g_settings_get_boolean (settings, "enable-pex");
+  config->disable_pex = !g_settings_get_boolean (settings, "enable-pex");
   config->enable_lsd = g_settings_get_boolean (settings, "enable-lsd");
   /* g_free() of each string and of the vector is g_strfreev(). */
   nodes = g_settings_get_strv (settings, "dht-bootstrap-nodes");

@@ -511,7 +511,7 @@ fill_torrent_config (BtSession       *self,
   config->seed_idle_s = self->config.seed_idle_s;
   /* Torrents take these when they are made: a changed setting applies to
    * torrents added or restored after it. */
-  config->disable_pex = !self->config.enable_pex;
+  config->disable_pex = self->config.disable_pex;
   config->lsd = self->lsd;
 }
 

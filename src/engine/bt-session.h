@@ -37,8 +37,8 @@ G_DECLARE_FINAL_TYPE (BtSession, bt_session, BT, SESSION, GObject)
  *   port of the listening port's number; never for private torrents
  * @dht_bootstrap_nodes: (nullable) (array zero-terminated=1): "host:port"
  *   nodes the DHT asks first; %NULL for the well-known routers
- * @enable_pex: exchange peers with peers (BEP 11); never for private
- *   torrents
+ * @disable_pex: do not exchange peers with peers (BEP 11), which is on
+ *   by default; never for private torrents
  * @enable_lsd: look for peers on the local network (BEP 14); never for
  *   private torrents
  * @resume_interval_ms: how often at most a changing torrent's resume file
@@ -61,7 +61,7 @@ typedef struct
   gboolean    enable_dht;
   const char * const *dht_bootstrap_nodes;
   guint       resume_interval_ms;
-  gboolean    enable_pex;
+  gboolean    disable_pex;
   gboolean    enable_lsd;
 } BtSessionConfig;
 
