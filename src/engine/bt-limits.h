@@ -566,6 +566,8 @@
  * which BEP 5 implementations do after about 30 minutes). */
 #define BT_SESSION_DHT_INTERVAL_S 300
 #define BT_SESSION_DHT_SEED_INTERVAL_S 900
+/* ... and one with no peer at all asks again after this long. */
+#define BT_SESSION_DHT_RETRY_S 20
 
 /* Session scale (bt-session). */
 

@@ -589,8 +589,12 @@ dht_lookup (BtSession *self,
     return;
   if (meta != NULL && bt_metainfo_is_private (meta))
     return; /* BEP 27: trackers only */
+  /* A torrent with no peer at all (a magnet waiting for its metadata, a
+   * swarm whose only seed announced a moment later) asks again soon. */
   entry->next_dht_us = now + (gint64) (state == BT_TORRENT_STATE_SEEDING
                                        ? BT_SESSION_DHT_SEED_INTERVAL_S
+                                       : bt_torrent_get_n_peers (entry->torrent) == 0
+                                       ? BT_SESSION_DHT_RETRY_S
                                        : BT_SESSION_DHT_INTERVAL_S) * G_USEC_PER_SEC;
   entry->dht_lookup = bt_dht_get_peers (self->dht, bt_torrent_get_info_hash (entry->torrent),
                                         self->port, dht_peers_cb,

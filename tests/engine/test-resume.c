@@ -273,6 +273,17 @@ mutate (GBytes     *bytes,
   return bt_bencode_encode (copy);
 }
 
+/* mutate() of a record that is only an intermediate step: takes it. */
+static GBytes *
+remutate (GBytes     *bytes,
+          const char *key,
+          BtBencode  *value)
+{
+  g_autoptr(GBytes) owned = bytes;
+
+  return mutate (owned, key, value);
+}
+
 static void
 assert_refused (GBytes     *bytes,
                 BtMetainfo *meta,
@@ -389,7 +400,7 @@ test_hostile (void)
     /* A bitfield that is fine alone, but for another piece count than the
      * torrent's. */
     have[have_length - 1] &= ~1;
-    other_count = mutate (mutate (good, "pieces", bt_bencode_new_integer (n_pieces + 1)),
+    other_count = remutate (mutate (good, "pieces", bt_bencode_new_integer (n_pieces + 1)),
                           "have", bt_bencode_new_string_len (have, have_length));
     {
       g_autoptr(GError) error = NULL;
@@ -432,7 +443,7 @@ test_hostile (void)
     assert_refused (size, NULL, "a negative size");
 
     /* Consistent lists, but not the torrent's file count. */
-    fewer_files = mutate (mutate (mutate (mutate (good, "file-sizes", int_list (2, 0)),
+    fewer_files = remutate (remutate (remutate (mutate (good, "file-sizes", int_list (2, 0)),
                                           "file-mtimes", int_list (2, 0)),
                                   "file-mtimes-ns", int_list (2, 0)),
                           "file-priorities", int_list (2, 0));
@@ -531,7 +542,7 @@ test_unknown_keys (void)
 
   bt_bencode_list_append (deep, bt_bencode_new_dict ());
   bt_bencode_dict_set (nested, "x", deep);
-  later = mutate (mutate (good, "zz-from-the-future", bt_bencode_ref (nested)),
+  later = remutate (mutate (good, "zz-from-the-future", bt_bencode_ref (nested)),
                   "aa-also", bt_bencode_new_integer (-7));
   back = bt_resume_new_from_bytes (later, meta, &error);
   g_assert_no_error (error);
