@@ -1384,6 +1384,21 @@ bt_session_find_torrent_by_hex (BtSession  *self,
   return bt_session_find_torrent (self, hash);
 }
 
+/* The folder a torrent is added to must exist: a typo or an unplugged
+ * disk is reported, never papered over by making the folder. */
+static gboolean
+check_download_folder (const char  *path,
+                       GError     **error)
+{
+  g_autofree char *display = NULL;
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    return TRUE;
+  display = g_filename_display_name (path);
+  g_set_error (error, BT_ERROR, BT_ERROR_IO, "The download folder “%s” does not exist", display);
+  return FALSE;
+}
+
 /**
  * bt_session_add:
  * @options: (nullable): where and how; %NULL for the defaults
@@ -1431,14 +1446,8 @@ bt_session_add (BtSession           *self,
   save_path = canonical = g_canonicalize_filename (options->save_path != NULL ? options->save_path
                                                                             : self->download_dir,
                                                    NULL);
-  if (!g_file_test (save_path, G_FILE_TEST_IS_DIR))
-    {
-      g_autofree char *display = g_filename_display_name (save_path);
-
-      g_set_error (error, BT_ERROR, BT_ERROR_IO, "The download folder “%s” does not exist",
-                   display);
-      return NULL;
-    }
+  if (!check_download_folder (save_path, error))
+    return NULL;
   g_return_val_if_fail (options->n_priorities == 0
                         || options->n_priorities == bt_metainfo_get_n_files (meta), NULL);
 
@@ -1560,14 +1569,8 @@ bt_session_add_magnet (BtSession           *self,
   save_path = canonical = g_canonicalize_filename (options->save_path != NULL ? options->save_path
                                                                             : self->download_dir,
                                                    NULL);
-  if (!g_file_test (save_path, G_FILE_TEST_IS_DIR))
-    {
-      g_autofree char *display = g_filename_display_name (save_path);
-
-      g_set_error (error, BT_ERROR, BT_ERROR_IO, "The download folder “%s” does not exist",
-                   display);
-      return NULL;
-    }
+  if (!check_download_folder (save_path, error))
+    return NULL;
   fill_torrent_config (self, &config, FALSE);
   torrent = bt_torrent_new_magnet (magnet, save_path, &config);
   entry = insert_entry (self, torrent, TRUE, (options->flags & BT_ADD_PAUSED) != 0);
@@ -1603,14 +1606,8 @@ bt_session_add_torrent (BtSession   *self,
   existing = bt_session_find_torrent (self, bt_metainfo_get_info_hash (meta));
   if (existing != NULL)
     return existing;
-  if (!g_file_test (download_dir, G_FILE_TEST_IS_DIR))
-    {
-      g_autofree char *display = g_filename_display_name (download_dir);
-
-      g_set_error (error, BT_ERROR, BT_ERROR_IO, "The download folder “%s” does not exist",
-                   display);
-      return NULL;
-    }
+  if (!check_download_folder (download_dir, error))
+    return NULL;
 
   torrent = create_torrent (self, meta, download_dir, skip_check, error);
   if (torrent == NULL)
@@ -1644,14 +1641,8 @@ bt_session_add_magnet_torrent (BtSession       *self,
   existing = bt_session_find_torrent (self, magnet->info_hash);
   if (existing != NULL)
     return existing;
-  if (!g_file_test (download_dir, G_FILE_TEST_IS_DIR))
-    {
-      g_autofree char *display = g_filename_display_name (download_dir);
-
-      g_set_error (error, BT_ERROR, BT_ERROR_IO, "The download folder “%s” does not exist",
-                   display);
-      return NULL;
-    }
+  if (!check_download_folder (download_dir, error))
+    return NULL;
   fill_torrent_config (self, &config, FALSE);
   torrent = bt_torrent_new_magnet (magnet, download_dir, &config);
   insert_entry (self, torrent, FALSE, FALSE);
