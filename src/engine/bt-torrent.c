@@ -24,6 +24,7 @@
 #include "bt-ratelimit.h"
 #include "bt-storage.h"
 #include "bt-torrent.h"
+#include "bt-tracker-info-private.h"
 #include "bt-ut-metadata.h"
 #include "bt-verify.h"
 
@@ -129,6 +130,8 @@ struct _BtTorrent
   guint64          *file_done;   /* bytes verified per metainfo file */
   gboolean          files_dirty;
   GListStore       *peer_list;   /* BtPeerInfo of handshaked peers */
+  GListStore       *tracker_list; /* BtTrackerInfo, in the order first seen */
+  GHashTable       *tracker_infos; /* URL → BtTrackerInfo in tracker_list */
   GHashTable       *peer_infos;  /* BtPeer → BtPeerInfo */
   /* Last values notified, so a tick notifies only what changed. */
   double            shown_progress;
@@ -1775,6 +1778,53 @@ peers_found_cb (BtAnnouncer *announcer,
   connect_more_peers (self);
 }
 
+/* The announcer reorders its trackers as BEP 12 asks; the list keeps each
+ * tracker's row where it first appeared, so a table sorted by the user
+ * does not jump at every announce. */
+static void
+trackers_changed_cb (BtAnnouncer *announcer,
+                     gpointer     user_data)
+{
+  BtTorrent *self = user_data;
+  g_autoptr(GArray) statuses = bt_announcer_get_trackers (announcer);
+  g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < statuses->len; i++)
+    {
+      const BtTrackerStatus *status = &g_array_index (statuses, BtTrackerStatus, i);
+      BtTrackerInfo *info = g_hash_table_lookup (self->tracker_infos, status->url);
+
+      if (info != NULL)
+        {
+          bt_tracker_info_update (info, status);
+          continue;
+        }
+      info = bt_tracker_info_new (status);
+      g_hash_table_insert (self->tracker_infos, (gpointer) bt_tracker_info_get_url (info), info);
+      g_ptr_array_add (fresh, info);
+    }
+  /* Trackers are only ever added (a second add of the torrent, a magnet's
+   * metadata), so new rows go to the end in one change. */
+  if (fresh->len > 0)
+    g_list_store_splice (self->tracker_list,
+                         g_list_model_get_n_items (G_LIST_MODEL (self->tracker_list)),
+                         0, fresh->pdata, fresh->len);
+}
+
+static void
+ensure_announcer (BtTorrent *self)
+{
+  if (self->announcer != NULL)
+    return;
+
+  self->announcer = bt_announcer_new (self->info_hash, self->config.peer_id,
+                                      self->config.port, self->config.soup_session);
+  g_signal_connect_object (self->announcer, "peers-found",
+                           G_CALLBACK (peers_found_cb), self, 0);
+  g_signal_connect_object (self->announcer, "trackers-changed",
+                           G_CALLBACK (trackers_changed_cb), self, 0);
+}
+
 static void
 begin_download (BtTorrent *self)
 {
@@ -1901,6 +1951,8 @@ bt_torrent_finalize (GObject *object)
   g_clear_object (&self->files);
   g_clear_pointer (&self->file_done, g_free);
   g_clear_object (&self->peer_list);
+  g_clear_object (&self->tracker_list);
+  g_clear_pointer (&self->tracker_infos, g_hash_table_unref);
   g_clear_pointer (&self->peer_infos, g_hash_table_unref);
 
   G_OBJECT_CLASS (bt_torrent_parent_class)->finalize (object);
@@ -2067,6 +2119,8 @@ bt_torrent_init (BtTorrent *self)
   self->choker = bt_choker_new (NULL);
   self->files = g_list_store_new (BT_TYPE_FILE);
   self->peer_list = g_list_store_new (BT_TYPE_PEER_INFO);
+  self->tracker_list = g_list_store_new (BT_TYPE_TRACKER_INFO);
+  self->tracker_infos = g_hash_table_new (g_str_hash, g_str_equal);
   self->peer_infos = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->shown_eta = -1;
 }
@@ -2160,12 +2214,9 @@ attach_metainfo (BtTorrent  *self,
    * are the ones its saved metainfo lists). */
   if (self->announcer == NULL && bt_metainfo_get_n_tiers (meta) > 0)
     {
-      self->announcer = bt_announcer_new (bt_metainfo_get_info_hash (meta), self->config.peer_id,
-                                          self->config.port, self->config.soup_session);
+      ensure_announcer (self);
       for (guint i = 0; i < bt_metainfo_get_n_tiers (meta); i++)
         bt_announcer_add_tier (self->announcer, bt_metainfo_get_tier (meta, i));
-      g_signal_connect_object (self->announcer, "peers-found",
-                               G_CALLBACK (peers_found_cb), self, 0);
     }
   start_lsd (self);
 }
@@ -2983,6 +3034,23 @@ bt_torrent_get_peers (BtTorrent *self)
 }
 
 /**
+ * bt_torrent_get_trackers:
+ *
+ * Every tracker the torrent announces to, from its metainfo or magnet
+ * link and any merged in later, with what each last answered. Rows are
+ * added as trackers are, never reordered; their properties change as
+ * announces go out and come back.
+ *
+ * Returns: (transfer none): a #GListModel of #BtTrackerInfo
+ */
+GListModel *
+bt_torrent_get_trackers (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), NULL);
+  return G_LIST_MODEL (self->tracker_list);
+}
+
+/**
  * bt_torrent_is_verified:
  *
  * Returns: whether the have-set is known good: the torrent checked its
@@ -3052,14 +3120,7 @@ bt_torrent_merge_trackers (BtTorrent  *self,
       if (fresh->len == 0)
         continue;
       g_ptr_array_add (fresh, NULL);
-      if (self->announcer == NULL)
-        {
-          self->announcer = bt_announcer_new (bt_metainfo_get_info_hash (self->meta),
-                                              self->config.peer_id, self->config.port,
-                                              self->config.soup_session);
-          g_signal_connect_object (self->announcer, "peers-found",
-                                   G_CALLBACK (peers_found_cb), self, 0);
-        }
+      ensure_announcer (self);
       bt_announcer_add_tier (self->announcer, (const char * const *) fresh->pdata);
       n_new += fresh->len - 1;
     }
@@ -3096,8 +3157,7 @@ bt_torrent_new_magnet (const BtMagnet        *magnet,
   self->file_done = g_new0 (guint64, 1);
   if (magnet->trackers != NULL && magnet->trackers->len > 0)
     {
-      self->announcer = bt_announcer_new (self->info_hash, self->config.peer_id,
-                                          self->config.port, self->config.soup_session);
+      ensure_announcer (self);
       /* A link's trackers have no tiers: each is its own (BEP 12). */
       for (guint i = 0; i < magnet->trackers->len; i++)
         {
@@ -3105,8 +3165,6 @@ bt_torrent_new_magnet (const BtMagnet        *magnet,
 
           bt_announcer_add_tier (self->announcer, tier);
         }
-      g_signal_connect_object (self->announcer, "peers-found",
-                               G_CALLBACK (peers_found_cb), self, 0);
     }
   if (magnet->peers != NULL)
     for (guint i = 0; i < magnet->peers->len; i++)

@@ -12,6 +12,7 @@
 #include "bt-metainfo.h"
 #include "bt-picker.h"
 #include "bt-ratelimit.h"
+#include "bt-tracker-info.h"
 
 G_BEGIN_DECLS
 
@@ -176,6 +177,7 @@ gint64          bt_torrent_get_completed_time (BtTorrent              *self);
 BtBitfield     *bt_torrent_dup_pieces_in_progress (BtTorrent          *self);
 GListModel     *bt_torrent_get_files          (BtTorrent              *self);
 GListModel     *bt_torrent_get_peers          (BtTorrent              *self);
+GListModel     *bt_torrent_get_trackers       (BtTorrent              *self);
 void            bt_torrent_set_file_priority  (BtTorrent              *self,
                                                guint                   file,
                                                BtPriority              priority);

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * Copyright 2026 The bTorrent authors
+ *
+ * A tracker as the UI shows it. The announcer keeps its trackers in plain
+ * structs it reorders (BEP 12 promotes the one that answered); the
+ * torrent copies each into one of these, matched by URL, so a row keeps
+ * its object and only the properties that changed are notified.
+ */
+#define G_LOG_DOMAIN "bt-tracker-info"
+
+#include "config.h"
+
+#include "bt-tracker-info-private.h"
+
+struct _BtTrackerInfo
+{
+  GObject         parent_instance;
+
+  char           *url;
+  guint           tier;
+  BtTrackerState  state;
+  gint64          last_announce;
+  gint64          next_announce;
+  char           *last_error;
+  char           *warning;
+  gint64          seeders;
+  gint64          leechers;
+  gint64          downloaded;
+};
+
+enum {
+  PROP_0,
+  PROP_URL,
+  PROP_TIER,
+  PROP_STATE,
+  PROP_LAST_ANNOUNCE,
+  PROP_NEXT_ANNOUNCE,
+  PROP_LAST_ERROR,
+  PROP_WARNING,
+  PROP_SEEDERS,
+  PROP_LEECHERS,
+  PROP_DOWNLOADED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_ENUM_TYPE (BtTrackerState, bt_tracker_state,
+                    G_DEFINE_ENUM_VALUE (BT_TRACKER_STATE_IDLE, "idle"),
+                    G_DEFINE_ENUM_VALUE (BT_TRACKER_STATE_ANNOUNCING, "announcing"),
+                    G_DEFINE_ENUM_VALUE (BT_TRACKER_STATE_WORKING, "working"),
+                    G_DEFINE_ENUM_VALUE (BT_TRACKER_STATE_ERROR, "error"))
+
+G_DEFINE_FINAL_TYPE (BtTrackerInfo, bt_tracker_info, G_TYPE_OBJECT)
+
+/* Auxiliary functions */
+
+static void
+set_string (BtTrackerInfo  *self,
+            char          **field,
+            const char     *value,
+            guint           prop)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+static void
+set_int64 (BtTrackerInfo *self,
+           gint64        *field,
+           gint64         value,
+           guint          prop)
+{
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+/* Overrides */
+
+static void
+bt_tracker_info_finalize (GObject *object)
+{
+  BtTrackerInfo *self = (BtTrackerInfo *) object;
+
+  g_free (self->url);
+  g_free (self->last_error);
+  g_free (self->warning);
+  G_OBJECT_CLASS (bt_tracker_info_parent_class)->finalize (object);
+}
+
+static void
+bt_tracker_info_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  BtTrackerInfo *self = BT_TRACKER_INFO (object);
+
+  switch (prop_id)
+    {
+    case PROP_URL:
+      g_value_set_string (value, self->url);
+      break;
+    case PROP_TIER:
+      g_value_set_uint (value, self->tier);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_LAST_ANNOUNCE:
+      g_value_set_int64 (value, self->last_announce);
+      break;
+    case PROP_NEXT_ANNOUNCE:
+      g_value_set_int64 (value, self->next_announce);
+      break;
+    case PROP_LAST_ERROR:
+      g_value_set_string (value, self->last_error);
+      break;
+    case PROP_WARNING:
+      g_value_set_string (value, self->warning);
+      break;
+    case PROP_SEEDERS:
+      g_value_set_int64 (value, self->seeders);
+      break;
+    case PROP_LEECHERS:
+      g_value_set_int64 (value, self->leechers);
+      break;
+    case PROP_DOWNLOADED:
+      g_value_set_int64 (value, self->downloaded);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+bt_tracker_info_class_init (BtTrackerInfoClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = bt_tracker_info_finalize;
+  object_class->get_property = bt_tracker_info_get_property;
+
+  properties[PROP_URL] = g_param_spec_string ("url", NULL, NULL, NULL, ro);
+  properties[PROP_TIER] = g_param_spec_uint ("tier", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, BT_TYPE_TRACKER_STATE,
+                                              BT_TRACKER_STATE_IDLE, ro);
+  properties[PROP_LAST_ANNOUNCE] = g_param_spec_int64 ("last-announce", NULL, NULL,
+                                                       0, G_MAXINT64, 0, ro);
+  properties[PROP_NEXT_ANNOUNCE] = g_param_spec_int64 ("next-announce", NULL, NULL,
+                                                       0, G_MAXINT64, 0, ro);
+  properties[PROP_LAST_ERROR] = g_param_spec_string ("last-error", NULL, NULL, NULL, ro);
+  properties[PROP_WARNING] = g_param_spec_string ("warning", NULL, NULL, NULL, ro);
+  properties[PROP_SEEDERS] = g_param_spec_int64 ("seeders", NULL, NULL, -1, G_MAXINT64, -1, ro);
+  properties[PROP_LEECHERS] = g_param_spec_int64 ("leechers", NULL, NULL, -1, G_MAXINT64, -1, ro);
+  properties[PROP_DOWNLOADED] = g_param_spec_int64 ("downloaded", NULL, NULL,
+                                                    -1, G_MAXINT64, -1, ro);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+bt_tracker_info_init (BtTrackerInfo *self)
+{
+  self->seeders = -1;
+  self->leechers = -1;
+  self->downloaded = -1;
+}
+
+/* Private API */
+
+BtTrackerInfo *
+bt_tracker_info_new (const BtTrackerStatus *status)
+{
+  BtTrackerInfo *self = g_object_new (BT_TYPE_TRACKER_INFO, NULL);
+
+  self->url = g_strdup (status->url);
+  bt_tracker_info_update (self, status);
+  return self;
+}
+
+/* Only what changed is notified: the announcer reports every step of
+ * every announce, and most steps change one field. */
+void
+bt_tracker_info_update (BtTrackerInfo         *self,
+                        const BtTrackerStatus *status)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->tier != status->tier)
+    {
+      self->tier = status->tier;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIER]);
+    }
+  if (self->state != status->state)
+    {
+      self->state = status->state;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+    }
+  set_int64 (self, &self->last_announce, status->last_announce, PROP_LAST_ANNOUNCE);
+  set_int64 (self, &self->next_announce, status->next_announce, PROP_NEXT_ANNOUNCE);
+  set_string (self, &self->last_error, status->last_error, PROP_LAST_ERROR);
+  set_string (self, &self->warning, status->warning, PROP_WARNING);
+  set_int64 (self, &self->seeders, status->seeders, PROP_SEEDERS);
+  set_int64 (self, &self->leechers, status->leechers, PROP_LEECHERS);
+  set_int64 (self, &self->downloaded, status->downloaded, PROP_DOWNLOADED);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* Public API */
+
+const char *
+bt_tracker_info_get_url (BtTrackerInfo *self)
+{
+  g_return_val_if_fail (BT_IS_TRACKER_INFO (self), NULL);
+  return self->url;
+}
+
+guint
+bt_tracker_info_get_tier (BtTrackerInfo *self)
+{
+  g_return_val_if_fail (BT_IS_TRACKER_INFO (self), 0);
+  return self->tier;
+}
+
+BtTrackerState
+bt_tracker_info_get_state (BtTrackerInfo *self)
+{
+  g_return_val_if_fail (BT_IS_TRACKER_INFO (self), BT_TRACKER_STATE_IDLE);
+  return self->state;
+}
+
+gint64
+bt_tracker_info_get_last_announce (BtTrackerInfo *self)
+{
+  g_return_val_if_fail (BT_IS_TRACKER_INFO (self), 0);
+  return self->last_announce;
+}
+
+gint64
+bt_tracker_info_get_next_announce (BtTrackerInfo *self)
+{
+  g_return_val_if_fail (BT_IS_TRACKER_INFO (self), 0);
+  return self->next_announce;
+}
+
+const char *
+bt_tracker_info_get_last_error (BtTrackerInfo *self)
+{
+  g_return_val_if_fail (BT_IS_TRACKER_INFO (self), NULL);
+  return self->last_error;
+}
+
+const char *
+bt_tracker_info_get_warning (BtTrackerInfo *self)
+{
+  g_return_val_if_fail (BT_IS_TRACKER_INFO (self), NULL);
+  return self->warning;
+}
+
+gint64
+bt_tracker_info_get_seeders (BtTrackerInfo *self)
+{
+  g_return_val_if_fail (BT_IS_TRACKER_INFO (self), -1);
+  return self->seeders;
+}
+
+gint64
+bt_tracker_info_get_leechers (BtTrackerInfo *self)
+{
+  g_return_val_if_fail (BT_IS_TRACKER_INFO (self), -1);
+  return self->leechers;
+}
+
+gint64
+bt_tracker_info_get_downloaded (BtTrackerInfo *self)
+{
+  g_return_val_if_fail (BT_IS_TRACKER_INFO (self), -1);
+  return self->downloaded;
+}
