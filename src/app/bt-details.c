@@ -13,12 +13,14 @@
 #include "bt-format.h"
 #include "bt-peer-info.h"
 #include "bt-piece-map.h"
+#include "bt-tracker-columns.h"
 
 /*
  * Models:
  *   peers_view:    GtkNoSelection ← GtkSortListModel ← bt_torrent_get_peers()
- *   files_view:    GtkNoSelection ← GtkTreeListModel ← bt_file_tree_new (files)
- *   trackers_view: GtkNoSelection ← GtkStringList of "tier\turl"
+ *   files_view:    GtkNoSelection ← GtkSortListModel (GtkTreeListRowSorter) ←
+ *                  GtkTreeListModel ← bt_file_tree_new (files)
+ *   trackers_view: see bt-tracker-columns.c
  */
 
 struct _BtDetails
@@ -27,6 +29,7 @@ struct _BtDetails
 
   BtTorrent     *torrent;
   GListModel    *files;      /* the torrent's, watched for metadata */
+  GListModel    *trackers;   /* the torrent's, watched for the empty note */
 
   /* Template widgets */
   GtkWidget     *box;
@@ -35,6 +38,7 @@ struct _BtDetails
   GtkColumnView *peers_view;
   GtkColumnView *files_view;
   GtkColumnView *trackers_view;
+  GtkWidget     *trackers_note;
   GtkLabel      *name_value;
   GtkLabel      *state_value;
   GtkLabel      *info_hash_value;
@@ -145,8 +149,9 @@ file_tree_children_cb (gpointer item,
 static void
 update_files (BtDetails *self)
 {
-  g_autoptr(GListModel) tree = NULL;
   GtkTreeListModel *tree_model;
+  GtkTreeListRowSorter *row_sorter;
+  GtkSortListModel *sorted;
   g_autoptr(GtkNoSelection) selection = NULL;
 
   if (self->files == NULL)
@@ -155,40 +160,37 @@ update_files (BtDetails *self)
       return;
     }
 
-  tree = bt_file_tree_new (self->files);
   /* Expanded when small enough to read at a glance; a season of 300
    * episodes starts folded. */
-  tree_model = gtk_tree_list_model_new (g_steal_pointer (&tree), FALSE,
+  tree_model = gtk_tree_list_model_new (bt_file_tree_new (self->files), FALSE,
                                         g_list_model_get_n_items (self->files) <= 64,
                                         file_tree_children_cb, NULL, NULL);
-  selection = gtk_no_selection_new (G_LIST_MODEL (tree_model));
+  /* Sorts the rows of each folder among themselves, as a file manager's
+   * tree does, and keeps which folders are open. */
+  row_sorter = gtk_tree_list_row_sorter_new (g_object_ref (gtk_column_view_get_sorter (self->files_view)));
+  sorted = gtk_sort_list_model_new (G_LIST_MODEL (tree_model), GTK_SORTER (row_sorter));
+  selection = gtk_no_selection_new (G_LIST_MODEL (sorted));
   gtk_column_view_set_model (self->files_view, GTK_SELECTION_MODEL (selection));
+}
+
+static void
+update_trackers_note (BtDetails *self)
+{
+  /* Without trackers the page would be a bare table header; say where
+   * the peers come from instead. */
+  gtk_widget_set_visible (self->trackers_note,
+                          self->trackers != NULL
+                          && g_list_model_get_n_items (self->trackers) == 0);
 }
 
 static void
 update_trackers (BtDetails *self)
 {
-  g_autoptr(GtkStringList) list = gtk_string_list_new (NULL);
-  g_autoptr(GtkNoSelection) selection = NULL;
-  BtMetainfo *meta = self->torrent ? bt_torrent_get_metainfo (self->torrent) : NULL;
+  g_autoptr(GtkSelectionModel) model = bt_tracker_columns_model_new (self->trackers_view,
+                                                                     self->trackers);
 
-  if (meta != NULL)
-    {
-      for (guint tier = 0; tier < bt_metainfo_get_n_tiers (meta); tier++)
-        {
-          const char * const *urls = bt_metainfo_get_tier (meta, tier);
-
-          for (guint i = 0; urls != NULL && urls[i] != NULL; i++)
-            {
-              g_autofree char *row = g_strdup_printf ("%u\t%s", tier + 1, urls[i]);
-
-              gtk_string_list_append (list, row);
-            }
-        }
-    }
-
-  selection = gtk_no_selection_new (G_LIST_MODEL (g_steal_pointer (&list)));
-  gtk_column_view_set_model (self->trackers_view, GTK_SELECTION_MODEL (selection));
+  gtk_column_view_set_model (self->trackers_view, model);
+  update_trackers_note (self);
 }
 
 /*
@@ -213,10 +215,18 @@ files_changed_cb (GListModel *files,
                   guint       added,
                   BtDetails  *self)
 {
-  /* Only when a magnet's metadata arrives: rebuild the tree and the
-   * tracker list that came with it. */
+  /* Only when a magnet's metadata arrives: rebuild the tree. */
   update_files (self);
-  update_trackers (self);
+}
+
+static void
+trackers_changed_cb (GListModel *trackers,
+                     guint       position,
+                     guint       removed,
+                     guint       added,
+                     BtDetails  *self)
+{
+  update_trackers_note (self);
 }
 
 static void
@@ -424,23 +434,6 @@ priority_unbind_cb (GtkSignalListItemFactory *factory,
                                           gtk_list_item_get_child (list_item));
 }
 
-static char *
-tracker_tier_format (GObject *item)
-{
-  const char *s = gtk_string_object_get_string (GTK_STRING_OBJECT (item));
-
-  return g_strndup (s, strcspn (s, "\t"));
-}
-
-static char *
-tracker_url_format (GObject *item)
-{
-  const char *s = gtk_string_object_get_string (GTK_STRING_OBJECT (item));
-  const char *tab = strchr (s, '\t');
-
-  return g_strdup (tab ? tab + 1 : s);
-}
-
 static GtkColumnViewColumn *
 append_column (GtkColumnView      *view,
                const char         *title,
@@ -501,40 +494,32 @@ static void
 setup_file_columns (BtDetails *self)
 {
   GtkColumnView *v = self->files_view;
+  GType t = BT_TYPE_FILE_NODE;
   GtkListItemFactory *factory;
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (name_setup_cb), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (name_bind_cb), NULL);
-  append_column (v, _("Name"), factory, NULL, TRUE, -1);
+  append_column (v, _("Name"), factory,
+                 GTK_SORTER (gtk_custom_sorter_new (bt_file_node_compare, NULL, NULL)),
+                 TRUE, -1);
 
-  append_column (v, _("Size"), bt_cell_factory_new ("size", BT_CELL_SIZE), NULL, FALSE, 90);
-  append_column (v, _("Progress"), bt_cell_progress_factory_new ("progress"), NULL, FALSE, 130);
+  append_column (v, _("Size"), bt_cell_factory_new ("size", BT_CELL_SIZE),
+                 numeric_sorter (t, "size", FALSE), FALSE, 90);
+  append_column (v, _("Progress"), bt_cell_progress_factory_new ("progress"),
+                 numeric_sorter (t, "progress", FALSE), FALSE, 130);
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (wanted_setup_cb), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (wanted_bind_cb), NULL);
   g_signal_connect (factory, "unbind", G_CALLBACK (wanted_unbind_cb), NULL);
-  append_column (v, _("Download"), factory, NULL, FALSE, -1);
+  append_column (v, _("Download"), factory, numeric_sorter (t, "wanted", FALSE), FALSE, -1);
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (priority_setup_cb), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (priority_bind_cb), NULL);
   g_signal_connect (factory, "unbind", G_CALLBACK (priority_unbind_cb), NULL);
-  append_column (v, _("Priority"), factory, NULL, FALSE, 110);
-}
-
-static void
-setup_tracker_columns (BtDetails *self)
-{
-  append_column (self->trackers_view, _("Tier"),
-                 bt_cell_factory_new_custom ((const char *[]) { "string", NULL },
-                                             tracker_tier_format, TRUE),
-                 NULL, FALSE, 50);
-  append_column (self->trackers_view, _("URL"),
-                 bt_cell_factory_new_custom ((const char *[]) { "string", NULL },
-                                             tracker_url_format, FALSE),
-                 NULL, TRUE, -1);
+  append_column (v, _("Priority"), factory, numeric_sorter (t, "priority", FALSE), FALSE, 110);
 }
 
 /*
@@ -569,6 +554,7 @@ bt_details_class_init (BtDetailsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BtDetails, peers_view);
   gtk_widget_class_bind_template_child (widget_class, BtDetails, files_view);
   gtk_widget_class_bind_template_child (widget_class, BtDetails, trackers_view);
+  gtk_widget_class_bind_template_child (widget_class, BtDetails, trackers_note);
   gtk_widget_class_bind_template_child (widget_class, BtDetails, name_value);
   gtk_widget_class_bind_template_child (widget_class, BtDetails, state_value);
   gtk_widget_class_bind_template_child (widget_class, BtDetails, info_hash_value);
@@ -593,7 +579,7 @@ bt_details_init (BtDetails *self)
 
   setup_peer_columns (self);
   setup_file_columns (self);
-  setup_tracker_columns (self);
+  bt_tracker_columns_setup (self->trackers_view);
 
   g_signal_connect (self, "map", G_CALLBACK (map_cb), self);
 }
@@ -628,6 +614,9 @@ bt_details_set_torrent (BtDetails *self,
   if (self->files != NULL)
     g_signal_handlers_disconnect_by_func (self->files, files_changed_cb, self);
   g_clear_object (&self->files);
+  if (self->trackers != NULL)
+    g_signal_handlers_disconnect_by_func (self->trackers, trackers_changed_cb, self);
+  g_clear_object (&self->trackers);
   g_set_object (&self->torrent, torrent);
 
   bt_piece_map_set_torrent (self->piece_map, torrent);
@@ -648,6 +637,10 @@ bt_details_set_torrent (BtDetails *self,
       self->files = g_object_ref (bt_torrent_get_files (torrent));
       g_signal_connect_object (self->files, "items-changed",
                                G_CALLBACK (files_changed_cb), self, 0);
+
+      self->trackers = g_object_ref (bt_torrent_get_trackers (torrent));
+      g_signal_connect_object (self->trackers, "items-changed",
+                               G_CALLBACK (trackers_changed_cb), self, 0);
     }
   else
     {

@@ -110,10 +110,16 @@ file_notify_cb (BtFile     *file,
     }
 }
 
-static int
-compare_nodes (gconstpointer a,
-               gconstpointer b,
-               gpointer      user_data)
+/**
+ * bt_file_node_compare:
+ *
+ * The tree's own order, folders first, then by name as the locale
+ * collates it; a #GCompareDataFunc for the Name column's sorter.
+ */
+int
+bt_file_node_compare (gconstpointer a,
+                      gconstpointer b,
+                      gpointer      user_data)
 {
   const BtFileNode *x = a, *y = b;
 
@@ -128,7 +134,7 @@ sort_tree (GListStore *store)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (store));
 
-  g_list_store_sort (store, compare_nodes, NULL);
+  g_list_store_sort (store, bt_file_node_compare, NULL);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(BtFileNode) node = g_list_model_get_item (G_LIST_MODEL (store), i);

@@ -42,5 +42,8 @@ BtFile     *bt_file_node_get_file       (BtFileNode  *self);
 /* (transfer full) (nullable): the children of a folder, for
  * gtk_tree_list_model_new()'s create function */
 GListModel *bt_file_node_dup_children   (BtFileNode  *self);
+int         bt_file_node_compare        (gconstpointer a,
+                                         gconstpointer b,
+                                         gpointer      user_data);
 
 G_END_DECLS

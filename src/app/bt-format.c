@@ -137,3 +137,73 @@ bt_format_status (BtTorrentState  state,
 
   return g_strdup (bt_format_state_name (state));
 }
+
+char *
+bt_format_time_ago (gint64 when_us,
+                    gint64 now_us)
+{
+  g_autofree char *span = NULL;
+
+  if (when_us <= 0)
+    return g_strdup ("");
+  /* A clock set back a little must not read "in the future". */
+  if (now_us - when_us < G_USEC_PER_SEC)
+    return g_strdup (_("just now"));
+  span = bt_format_eta ((now_us - when_us) / G_USEC_PER_SEC);
+  /* TRANSLATORS: how long ago, e.g. "5 min ago" */
+  return g_strdup_printf (_("%s ago"), span);
+}
+
+char *
+bt_format_time_until (gint64 when_us,
+                      gint64 now_us)
+{
+  g_autofree char *span = NULL;
+
+  if (when_us <= 0)
+    return g_strdup ("");
+  if (when_us - now_us < G_USEC_PER_SEC)
+    return g_strdup (_("now"));
+  /* Rounded up: "in 0 s" would be a lie while a second remains. */
+  span = bt_format_eta ((when_us - now_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+  /* TRANSLATORS: how long until, e.g. "in 25 min" */
+  return g_strdup_printf (_("in %s"), span);
+}
+
+char *
+bt_format_tracker_status (BtTrackerState  state,
+                          gint64          last_announce,
+                          const char     *warning)
+{
+  const char *name;
+
+  switch (state)
+    {
+    case BT_TRACKER_STATE_ANNOUNCING:
+      name = _("Announcing…");
+      break;
+    case BT_TRACKER_STATE_WORKING:
+      name = _("Working");
+      break;
+    case BT_TRACKER_STATE_ERROR:
+      name = _("Not working");
+      break;
+    /* A backup tier is only asked when the ones before it fail. */
+    case BT_TRACKER_STATE_IDLE:
+    default:
+      name = last_announce == 0 ? _("Not contacted yet") : _("Idle");
+      break;
+    }
+  if (warning != NULL && *warning != '\0')
+    /* TRANSLATORS: "<tracker status> (<warning the tracker sent>)" */
+    return g_strdup_printf (_("%s (%s)"), name, warning);
+  return g_strdup (name);
+}
+
+char *
+bt_format_count (gint64 count)
+{
+  if (count < 0)
+    return g_strdup ("");
+  return g_strdup_printf ("%" G_GINT64_FORMAT, count);
+}

@@ -22,6 +22,18 @@ char       *bt_format_time          (gint64          unix_time);
 char       *bt_format_status        (BtTorrentState  state,
                                      double          check_progress,
                                      const char     *error_message);
+/* Wall-clock µs (g_get_real_time()) against @now_us: "5 min ago",
+ * "in 25 min"; "" for 0 (never, or nothing planned). */
+char       *bt_format_time_ago      (gint64          when_us,
+                                     gint64          now_us);
+char       *bt_format_time_until    (gint64          when_us,
+                                     gint64          now_us);
+/* "Working", "Not working", ..., with the tracker's warning if any. */
+char       *bt_format_tracker_status (BtTrackerState state,
+                                      gint64         last_announce,
+                                      const char    *warning);
+/* A count a peer or tracker reported; "" for -1 (unknown). */
+char       *bt_format_count         (gint64          count);
 /* (transfer none): a short state name ("Downloading"). */
 const char *bt_format_state_name    (BtTorrentState  state);
 

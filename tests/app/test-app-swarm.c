@@ -395,6 +395,34 @@ test_download (void)
   g_assert_true (swarm.seeder_in_model);
   g_assert_true (swarm.seeder_on_screen);
 
+  /* The Trackers page: opentracker answered, and reported the seeder
+   * (transmission-daemon, and by now us). */
+  {
+    GListModel *trackers = bt_torrent_get_trackers (swarm.torrent);
+    g_autoptr(BtTrackerInfo) info = NULL;
+    GtkWidget *trackers_view = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (details),
+                                                                          BT_TYPE_DETAILS,
+                                                                          "trackers_view"));
+
+    g_assert_cmpuint (g_list_model_get_n_items (trackers), ==, 1);
+    info = g_list_model_get_item (trackers, 0);
+    g_assert_cmpstr (bt_tracker_info_get_url (info), ==, urls[0]);
+
+    /* "completed" may still be on its way. */
+    bt_window_show_details (window, "trackers");
+    timed_out = FALSE;
+    timeout_id = g_timeout_add (WAIT_TIMEOUT_MS, timeout_cb, &timed_out);
+    while (!timed_out && (bt_tracker_info_get_state (info) != BT_TRACKER_STATE_WORKING
+                          || find_label_suffix (trackers_view, urls[0]) == NULL
+                          || find_label_suffix (trackers_view, "Working") == NULL))
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_false (timed_out);
+    g_source_remove (timeout_id);
+    g_assert_cmpint (bt_tracker_info_get_seeders (info), >=, 1);
+    g_assert_cmpint (bt_tracker_info_get_last_announce (info), >, 0);
+    g_assert_null (bt_tracker_info_get_last_error (info));
+  }
+
   /* The desktop heard of it, with a way to the folder. */
   timed_out = FALSE;
   timeout_id = g_timeout_add (WAIT_TIMEOUT_MS, timeout_cb, &timed_out);

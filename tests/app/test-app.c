@@ -11,6 +11,7 @@
 #include "bt-add-dialog.h"
 #include "bt-application.h"
 #include "bt-details.h"
+#include "bt-fake-tracker.h"
 #include "bt-file-tree.h"
 #include "bt-format.h"
 #include "bt-piece-map.h"
@@ -935,6 +936,30 @@ test_remote_open (AppFixture    *fixture,
   g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (fixture->app))), ==, 1);
 }
 
+/* The rows of the files view in the order it shows them, by name. With
+ * @names NULL, the tree's own order: each folder before its files. */
+static void
+assert_file_rows (GtkColumnView      *view,
+                  const char * const *names,
+                  guint               n_names)
+{
+  GListModel *model = G_LIST_MODEL (gtk_column_view_get_model (view));
+  guint n = g_list_model_get_n_items (model);
+
+  if (names != NULL)
+    g_assert_cmpuint (n, ==, n_names);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkTreeListRow) row = g_list_model_get_item (model, i);
+      g_autoptr(BtFileNode) node = gtk_tree_list_row_get_item (row);
+
+      if (names != NULL)
+        g_assert_cmpstr (bt_file_node_get_name (node), ==, names[i]);
+      else if (i == 1)
+        g_assert_cmpstr (bt_file_node_get_name (node), ==, "sub");
+    }
+}
+
 /* The details pane: general page, a file tree with folders, the piece map
  * and the trackers of the metainfo. */
 static void
@@ -1028,14 +1053,176 @@ test_details (AppFixture    *fixture,
     g_assert_cmpfloat (in_progress, ==, 0.0);
   }
 
+  /* Sorting by a column sorts each folder's rows, folders among files:
+   * by size, the 44,000-byte "sub" goes after the 20,000- and
+   * 22,000-byte files, and its own files follow it, smallest first. */
+  {
+    const char *by_size[] = { "Detailed", "file-0.bin", "file-2.bin", "sub",
+                              "file-1.bin", "file-3.bin" };
+    const char *by_size_down[] = { "Detailed", "sub", "file-3.bin", "file-1.bin",
+                                   "file-2.bin", "file-0.bin" };
+    GListModel *columns = gtk_column_view_get_columns (files_view);
+    g_autoptr(GtkColumnViewColumn) size_column = g_list_model_get_item (columns, 1);
+
+    g_assert_cmpstr (gtk_column_view_column_get_title (size_column), ==, "Size");
+    g_assert_nonnull (gtk_column_view_column_get_sorter (size_column));
+    assert_file_rows (files_view, NULL, 0);
+    gtk_column_view_sort_by_column (files_view, size_column, GTK_SORT_ASCENDING);
+    assert_file_rows (files_view, by_size, G_N_ELEMENTS (by_size));
+    gtk_column_view_sort_by_column (files_view, size_column, GTK_SORT_DESCENDING);
+    assert_file_rows (files_view, by_size_down, G_N_ELEMENTS (by_size_down));
+    wait.text = "file-3.bin";
+    wait_until (label_shown, &wait, WAIT_TIMEOUT_MS, "a sorted file row");
+  }
+
   bt_details_set_page (details, "peers");
   g_assert_cmpstr (bt_details_get_page (details), ==, "peers");
   bt_details_set_page (details, "trackers");
   g_assert_cmpstr (bt_details_get_page (details), ==, "trackers");
+  /* No trackers: the page says where peers come from instead. */
+  g_assert_cmpuint (g_list_model_get_n_items (bt_torrent_get_trackers (torrent)), ==, 0);
+  g_assert_true (is_mapped (gtk_widget_get_template_child (GTK_WIDGET (details), BT_TYPE_DETAILS,
+                                                           "trackers_note")));
 
   /* F9 again hides it. */
   g_action_group_activate_action (G_ACTION_GROUP (window), "show-details", NULL);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (details)));
+}
+
+static gboolean
+tracker_working (gpointer data)
+{
+  return bt_tracker_info_get_state (data) == BT_TRACKER_STATE_WORKING;
+}
+
+static gboolean
+tracker_failed (gpointer data)
+{
+  return bt_tracker_info_get_state (data) == BT_TRACKER_STATE_ERROR;
+}
+
+/* The Trackers page lists each tracker with what it last answered: a
+ * scripted UDP tracker in the second tier that reports 5 seeders and 7
+ * leechers, and a dead HTTP tracker in the first whose error shows. */
+static void
+test_trackers (AppFixture    *fixture,
+               gconstpointer  user_data)
+{
+  g_autoptr(BtFakeUdpTracker) udp = NULL;
+  g_autoptr(GSocket) closed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *udp_url = NULL;
+  g_autofree char *dead_url = NULL;
+  g_autofree char *source = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *hash = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(BtTorrent) torrent = NULL;
+  g_autoptr(BtTrackerInfo) first = NULL;
+  g_autoptr(BtTrackerInfo) second = NULL;
+  g_autofree char *expected_error = NULL;
+  BtWindow *window;
+  BtDetails *details;
+  GtkColumnView *view;
+  LabelWait wait;
+
+  if (!require_display ())
+    return;
+
+  udp = bt_fake_udp_tracker_new ();
+  bt_fake_udp_tracker_set_answer (udp, 1800, 5, 7, 0, NULL, 0);
+  udp_url = bt_fake_udp_tracker_get_url (udp);
+  {
+    /* Bound, never listening: HTTP connects are refused at once. */
+    g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+    g_autoptr(GSocketAddress) bound = NULL;
+
+    closed = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_socket_bind (closed, any, FALSE, &error));
+    bound = g_socket_get_local_address (closed, &error);
+    g_assert_no_error (error);
+    dead_url = g_strdup_printf ("http://127.0.0.1:%u/announce",
+                                g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  }
+
+  source = g_build_filename (fixture->tmp, "source", "Tracked.bin", NULL);
+  g_mkdir_with_parents (fixture->tmp, 0700);
+  {
+    g_autofree char *dir = g_path_get_dirname (source);
+
+    g_mkdir_with_parents (dir, 0700);
+  }
+  bt_test_write_random_file (source, 50000, 11);
+  path = g_build_filename (fixture->tmp, "Tracked.torrent", NULL);
+  hash = bt_test_create_torrent (source, (const char *[]) { dead_url, udp_url, NULL }, 16384,
+                                 path, &error);
+  g_assert_no_error (error);
+
+  file = g_file_new_for_path (path);
+  g_application_open (G_APPLICATION (fixture->app), &file, 1, "");
+  wait_for_n_torrents (fixture, 1);
+  torrent = g_list_model_get_item (session_torrents (fixture), 0);
+  g_assert_cmpuint (g_list_model_get_n_items (bt_torrent_get_trackers (torrent)), ==, 2);
+  first = g_list_model_get_item (bt_torrent_get_trackers (torrent), 0);
+  second = g_list_model_get_item (bt_torrent_get_trackers (torrent), 1);
+  g_assert_cmpstr (bt_tracker_info_get_url (first), ==, dead_url);
+  g_assert_cmpstr (bt_tracker_info_get_url (second), ==, udp_url);
+
+  window = app_window (fixture);
+  bt_window_select_torrent (window, torrent);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "show-details", NULL);
+  details = BT_DETAILS (template_child (window, "details"));
+  wait_until (is_mapped, details, WAIT_TIMEOUT_MS, "the details pane");
+  bt_details_set_page (details, "trackers");
+  view = GTK_COLUMN_VIEW (gtk_widget_get_template_child (GTK_WIDGET (details), BT_TYPE_DETAILS,
+                                                         "trackers_view"));
+  g_assert_false (is_mapped (gtk_widget_get_template_child (GTK_WIDGET (details),
+                                                            BT_TYPE_DETAILS, "trackers_note")));
+
+  /* Before a start: both rows, by tier, neither contacted. */
+  wait.root = GTK_WIDGET (view);
+  wait.text = udp_url;
+  wait_until (label_shown, &wait, WAIT_TIMEOUT_MS, "the UDP tracker's row");
+  wait.text = "Not contacted yet";
+  wait_until (label_shown, &wait, WAIT_TIMEOUT_MS, "a tracker not contacted yet");
+
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "resume", NULL);
+  wait_until (tracker_working, second, WAIT_TIMEOUT_MS, "the UDP tracker to answer");
+  wait_until (tracker_failed, first, WAIT_TIMEOUT_MS, "the dead tracker to fail");
+
+  wait.text = "Working";
+  wait_until (label_shown, &wait, WAIT_TIMEOUT_MS, "the working status");
+  wait.text = "Not working";
+  wait_until (label_shown, &wait, WAIT_TIMEOUT_MS, "the failed status");
+  wait.text = "5";
+  wait_until (label_shown, &wait, WAIT_TIMEOUT_MS, "the seeders the tracker reported");
+  wait.text = "7";
+  wait_until (label_shown, &wait, WAIT_TIMEOUT_MS, "the leechers the tracker reported");
+  expected_error = g_strdup (bt_tracker_info_get_last_error (first));
+  g_assert_nonnull (expected_error);
+  wait.text = expected_error;
+  wait_until (label_shown, &wait, WAIT_TIMEOUT_MS, "the dead tracker's error");
+  /* The next announce is about the tracker's 30 minutes away; rounded
+   * up, it reads 30 min for the first minute. */
+  wait.text = "in 30 min";
+  wait_until (label_shown, &wait, WAIT_TIMEOUT_MS, "the next announce");
+  wait.text = "just now";
+  wait_until (label_shown, &wait, WAIT_TIMEOUT_MS, "the last announce");
+
+  /* Sorted by status, the working tracker comes first. */
+  {
+    GListModel *columns = gtk_column_view_get_columns (view);
+    g_autoptr(GtkColumnViewColumn) status = g_list_model_get_item (columns, 2);
+    GListModel *model = G_LIST_MODEL (gtk_column_view_get_model (view));
+    g_autoptr(BtTrackerInfo) top = NULL;
+
+    g_assert_cmpstr (gtk_column_view_column_get_title (status), ==, "Status");
+    gtk_column_view_sort_by_column (view, status, GTK_SORT_ASCENDING);
+    top = g_list_model_get_item (model, 0);
+    g_assert_true (top == second);
+  }
 }
 
 /* 2,000 torrents: the list binds only the rows in view, and scrolling to
@@ -1133,6 +1320,18 @@ test_many_rows (AppFixture    *fixture,
   g_assert_cmpuint (count_widgets (view, GTK_TYPE_LABEL), <, 9 * 400);
 }
 
+static void
+count_cb (guint *count)
+{
+  (*count)++;
+}
+
+static gboolean
+is_nonzero (gpointer data)
+{
+  return *(guint *) data != 0;
+}
+
 /* The screenshot hook writes a PNG of the window. */
 static void
 test_screenshot (AppFixture    *fixture,
@@ -1150,9 +1349,17 @@ test_screenshot (AppFixture    *fixture,
   g_application_activate (G_APPLICATION (fixture->app));
   window = app_window (fixture);
   wait_until (is_mapped, window, WAIT_TIMEOUT_MS, "the window to map");
-  /* One frame drawn. */
-  for (int i = 0; i < 20; i++)
-    g_main_context_iteration (NULL, FALSE);
+  /* One frame drawn: a fixed number of iterations was not always enough
+   * on a loaded machine. */
+  {
+    GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+    guint painted = 0;
+    gulong id = g_signal_connect_swapped (clock, "after-paint", G_CALLBACK (count_cb), &painted);
+
+    gtk_widget_queue_draw (GTK_WIDGET (window));
+    wait_until (is_nonzero, &painted, WAIT_TIMEOUT_MS, "a frame of the window");
+    g_signal_handler_disconnect (clock, id);
+  }
 
   g_assert_true (bt_screenshot_save (GTK_WIDGET (window), png, &error));
   g_assert_no_error (error);
@@ -1260,6 +1467,7 @@ main (int   argc,
   ADD_APP_TEST ("/app/list/filter-search", test_filter_and_search, FIXTURE_NON_UNIQUE);
   ADD_APP_TEST ("/app/list/2000-rows", test_many_rows, FIXTURE_NON_UNIQUE);
   ADD_APP_TEST ("/app/details", test_details, FIXTURE_NON_UNIQUE);
+  ADD_APP_TEST ("/app/trackers", test_trackers, FIXTURE_NON_UNIQUE);
   ADD_APP_TEST ("/app/widgets/rate-graph", test_rate_graph, FIXTURE_NON_UNIQUE);
   ADD_APP_TEST ("/app/screenshot", test_screenshot, FIXTURE_NON_UNIQUE);
 
