@@ -35,8 +35,8 @@ struct _BtApplication
   BtSession      *session;
   char           *startup_error;   /* shown once a window exists */
 
-  /* Per torrent: its last seen state, to notice "download finished" and
-   * count downloads. Keys hold a reference. */
+  /* Per torrent: a Tracked, to notice "download finished" and count
+   * downloads. Keys hold a reference. */
   GHashTable     *states;
   guint           n_downloading;
   guint           inhibit_cookie;
@@ -178,6 +178,35 @@ update_inhibit (BtApplication *self)
     }
 }
 
+typedef struct
+{
+  BtTorrentState state;      /* the last one seen */
+  /* Seen downloading with pieces missing since the last completion: only
+   * such a torrent finished downloading. One whose data was on disk
+   * already passes through "downloading" at 100% after its check, at
+   * every start of the app, and is no news. */
+  gboolean       incomplete;
+} Tracked;
+
+static void
+notice_incomplete (Tracked   *tracked,
+                   BtTorrent *torrent)
+{
+  if (tracked->state == BT_TORRENT_STATE_DOWNLOADING && bt_torrent_get_progress (torrent) < 1.0)
+    tracked->incomplete = TRUE;
+}
+
+static void
+torrent_progress_cb (BtTorrent     *torrent,
+                     GParamSpec    *pspec,
+                     BtApplication *self)
+{
+  Tracked *tracked = g_hash_table_lookup (self->states, torrent);
+
+  if (tracked != NULL)
+    notice_incomplete (tracked, torrent);
+}
+
 static void
 notify_complete (BtApplication *self,
                  BtTorrent     *torrent)
@@ -204,14 +233,13 @@ torrent_state_cb (BtTorrent     *torrent,
                   BtApplication *self)
 {
   BtTorrentState old_state, state = bt_torrent_get_state (torrent);
-  gpointer old;
+  Tracked *tracked = g_hash_table_lookup (self->states, torrent);
 
-  if (!g_hash_table_lookup_extended (self->states, torrent, NULL, &old))
+  if (tracked == NULL || tracked->state == state)
     return;
-  old_state = GPOINTER_TO_INT (old);
-  if (old_state == state)
-    return;
-  g_hash_table_insert (self->states, g_object_ref (torrent), GINT_TO_POINTER (state));
+  old_state = tracked->state;
+  tracked->state = state;
+  notice_incomplete (tracked, torrent);
 
   if (is_downloading (old_state) && !is_downloading (state))
     self->n_downloading--;
@@ -220,8 +248,12 @@ torrent_state_cb (BtTorrent     *torrent,
 
   /* Finished, not just stopped: the engine moves a complete download to
    * seeding (or to stopped by a seed goal of 0, through seeding). */
-  if (old_state == BT_TORRENT_STATE_DOWNLOADING && state == BT_TORRENT_STATE_SEEDING)
-    notify_complete (self, torrent);
+  if (old_state == BT_TORRENT_STATE_DOWNLOADING && state == BT_TORRENT_STATE_SEEDING
+      && tracked->incomplete)
+    {
+      tracked->incomplete = FALSE;
+      notify_complete (self, torrent);
+    }
 
   update_inhibit (self);
   update_selection_actions (self);
@@ -232,11 +264,16 @@ track_torrent (BtApplication *self,
                BtTorrent     *torrent)
 {
   BtTorrentState state = bt_torrent_get_state (torrent);
+  Tracked *tracked;
 
   if (g_hash_table_contains (self->states, torrent))
     return;
-  g_hash_table_insert (self->states, g_object_ref (torrent), GINT_TO_POINTER (state));
+  tracked = g_new0 (Tracked, 1);
+  tracked->state = state;
+  notice_incomplete (tracked, torrent);
+  g_hash_table_insert (self->states, g_object_ref (torrent), tracked);
   g_signal_connect_object (torrent, "notify::state", G_CALLBACK (torrent_state_cb), self, 0);
+  g_signal_connect_object (torrent, "notify::progress", G_CALLBACK (torrent_progress_cb), self, 0);
   if (is_downloading (state))
     self->n_downloading++;
 }
@@ -269,7 +306,8 @@ torrents_changed_cb (GListModel    *model,
           if (g_hash_table_contains (present, key))
             continue;
           g_signal_handlers_disconnect_by_func (key, torrent_state_cb, self);
-          if (is_downloading (GPOINTER_TO_INT (value)))
+          g_signal_handlers_disconnect_by_func (key, torrent_progress_cb, self);
+          if (is_downloading (((Tracked *) value)->state))
             self->n_downloading--;
           g_hash_table_iter_remove (&iter);
         }
@@ -656,7 +694,10 @@ bt_application_dispose (GObject *object)
 
       g_hash_table_iter_init (&iter, self->states);
       while (g_hash_table_iter_next (&iter, &key, NULL))
-        g_signal_handlers_disconnect_by_func (key, torrent_state_cb, self);
+        {
+          g_signal_handlers_disconnect_by_func (key, torrent_state_cb, self);
+          g_signal_handlers_disconnect_by_func (key, torrent_progress_cb, self);
+        }
       g_hash_table_remove_all (self->states);
     }
   g_clear_object (&self->session);
@@ -693,7 +734,7 @@ bt_application_class_init (BtApplicationClass *klass)
 static void
 bt_application_init (BtApplication *self)
 {
-  self->states = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  self->states = g_hash_table_new_full (NULL, NULL, g_object_unref, g_free);
 }
 
 /*

@@ -208,6 +208,7 @@ static const char notifications_xml[] =
 /* What the last Notify said. */
 static char *notified_summary;
 static char *notified_actions;
+static guint n_notified;
 
 static void
 notifications_method_cb (GDBusConnection       *connection,
@@ -230,6 +231,7 @@ notifications_method_cb (GDBusConnection       *connection,
       g_free (notified_actions);
       notified_summary = g_strdup (summary);
       notified_actions = g_strjoinv ("|", (char **) actions);
+      n_notified++;
       g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", 1));
     }
   else if (g_str_equal (method, "GetCapabilities"))
@@ -440,6 +442,54 @@ test_download (void)
   downloaded = g_build_filename (swarm.downloads, "App Swarm", NULL);
   g_assert_true (bt_test_files_equal_full (swarm.source, downloaded,
                                            BT_TEST_FILES_EQUAL_ALLOW_MISSING_EMPTY));
+
+  /* The app again, on the same saved session: the torrent comes back
+   * complete and seeds, and that is no news for the desktop. */
+  {
+    g_autoptr(GListModel) toplevels = g_object_ref (gtk_window_get_toplevels ());
+    guint notified_before = n_notified;
+
+    while (g_list_model_get_n_items (toplevels) > 0)
+      {
+        g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, 0);
+
+        gtk_window_destroy (w);
+      }
+    g_clear_object (&swarm.torrent);
+    g_clear_object (&swarm.app);
+
+    swarm.app = bt_application_new (APP_ID ".SwarmTestAgain", G_APPLICATION_NON_UNIQUE);
+    g_application_register (G_APPLICATION (swarm.app), NULL, &error);
+    g_assert_no_error (error);
+    g_application_activate (G_APPLICATION (swarm.app));
+
+    timed_out = FALSE;
+    timeout_id = g_timeout_add (WAIT_TIMEOUT_MS, timeout_cb, &timed_out);
+    while (!timed_out && swarm.torrent == NULL)
+      {
+        GListModel *torrents = bt_session_get_torrents (bt_application_get_session (swarm.app));
+
+        if (g_list_model_get_n_items (torrents) > 0)
+          {
+            g_autoptr(BtTorrent) restored = g_list_model_get_item (torrents, 0);
+
+            if (bt_torrent_get_state (restored) == BT_TORRENT_STATE_SEEDING)
+              swarm.torrent = g_steal_pointer (&restored);
+          }
+        g_main_context_iteration (NULL, TRUE);
+      }
+    g_assert_false (timed_out);
+    g_source_remove (timeout_id);
+    g_assert_cmpstr (bt_torrent_get_info_hash_hex (swarm.torrent), ==, hash);
+
+    /* A notification goes out over D-Bus: give it time to arrive. */
+    timed_out = FALSE;
+    g_timeout_add (2000, timeout_cb, &timed_out);
+    while (!timed_out)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_cmpuint (n_notified, ==, notified_before);
+    bt_application_close_session (swarm.app);
+  }
 
 out:
   if (swarm.app != NULL)
