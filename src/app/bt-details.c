@@ -85,7 +85,19 @@ update_general (BtDetails *self)
   g_autofree char *completed = NULL;
 
   if (t == NULL)
-    return;
+    {
+      /* Nothing selected: no page may keep showing the torrent that was. */
+      GtkLabel *labels[] = {
+        self->name_value, self->state_value, self->info_hash_value, self->save_path_value,
+        self->size_value, self->pieces_value, self->transferred_value, self->added_value,
+        self->completed_value, self->comment_value, self->created_by_value,
+        self->private_value,
+      };
+
+      for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+        set_label (labels[i], NULL);
+      return;
+    }
 
   meta = bt_torrent_get_metainfo (t);
 

@@ -603,6 +603,20 @@ setup_model (BtWindow *self)
   self->ready = TRUE;
 }
 
+static gboolean
+delete_key_cb (GtkWidget *widget,
+               GVariant  *args,
+               gpointer   user_data)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (widget));
+
+  /* Editing text, Delete deletes text. */
+  for (GtkWidget *w = focus; w != NULL; w = gtk_widget_get_parent (w))
+    if (GTK_IS_EDITABLE (w))
+      return FALSE;
+  return gtk_widget_activate_action (widget, "app.remove", NULL);
+}
+
 static void
 setup_controllers (BtWindow *self)
 {
@@ -629,13 +643,7 @@ setup_controllers (BtWindow *self)
   gtk_widget_set_halign (self->context_menu, GTK_ALIGN_START);
   gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self->list_stack));
 
-  /* Delete only in the list: as an application accelerator it would also
-   * fire while editing the search entry. */
   shortcuts = gtk_shortcut_controller_new ();
-  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
-                                        gtk_shortcut_new (gtk_alternative_trigger_new (gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
-                                                                                       gtk_keyval_trigger_new (GDK_KEY_KP_Delete, 0)),
-                                                          gtk_named_action_new ("app.remove")));
   gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
                                         gtk_shortcut_new (gtk_alternative_trigger_new (gtk_keyval_trigger_new (GDK_KEY_Menu, 0),
                                                                                        gtk_keyval_trigger_new (GDK_KEY_F10, GDK_SHIFT_MASK)),
@@ -760,6 +768,22 @@ bt_window_init (BtWindow *self)
 
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self));
+
+  /* Delete wherever the focus is (after a click on a header button, on
+   * the pane's divider...). Added after the search bar's key capture, so
+   * it runs first (a widget runs its newest controllers first) and the
+   * capture does not turn the key into a search. In the bubble phase, so
+   * a focused text entry has used the key already; delete_key_cb makes
+   * sure of it. */
+  {
+    GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                          gtk_shortcut_new (gtk_alternative_trigger_new (gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
+                                                                                         gtk_keyval_trigger_new (GDK_KEY_KP_Delete, 0)),
+                                                            gtk_callback_action_new (delete_key_cb, NULL, NULL)));
+    gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
+  }
 
   g_signal_connect (self->filter_dropdown, "notify::selected", G_CALLBACK (filter_selected_cb), self);
   g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);

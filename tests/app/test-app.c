@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <gtk/gtk.h>
+#include <gdk/x11/gdkx.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -936,6 +937,113 @@ test_remote_open (AppFixture    *fixture,
   g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (fixture->app))), ==, 1);
 }
 
+static void
+subprocess_done_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+run_xdotool (const char * const *argv)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean done = FALSE;
+
+  if (display_name != NULL)
+    g_subprocess_launcher_setenv (launcher, "DISPLAY", display_name, TRUE);
+  bt_test_launcher_tie_to_parent (launcher);
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  /* The app must keep its main loop running meanwhile. */
+  g_subprocess_wait_async (process, NULL, subprocess_done_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+}
+
+/* Presses @key on the X display with xdotool, as a person would: a real
+ * key event through XTest into @window, given the input focus first.
+ * (Sent to the window directly, with XSendEvent, it would not count: GTK
+ * reads keys through XInput 2.) */
+static void
+press_key (GtkWindow  *window,
+           const char *key)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+  g_autofree char *xid = NULL;
+
+  g_assert_true (GDK_IS_X11_SURFACE (surface));
+  xid = g_strdup_printf ("%lu", (gulong) gdk_x11_surface_get_xid (surface));
+  run_xdotool ((const char *[]) { "xdotool", "windowfocus", "--sync", xid, NULL });
+  run_xdotool ((const char *[]) { "xdotool", "key", key, NULL });
+}
+
+static gboolean
+has_message_dialog (gpointer data)
+{
+  return find_toplevel (GTK_TYPE_MESSAGE_DIALOG) != NULL;
+}
+
+/* Delete asks to remove the selected torrents wherever the focus is in
+ * the window, after a click on a header button too; typing Delete in the
+ * search entry edits the text and removes nothing. */
+static void
+test_delete_key (AppFixture    *fixture,
+                 gconstpointer  user_data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *xdotool = NULL;
+  g_autoptr(GFile) file = NULL;
+  GtkWidget *entry;
+  BtWindow *window;
+  LabelWait wait;
+  gboolean timed_out = FALSE;
+
+  if (!require_display ())
+    return;
+  xdotool = bt_test_require_tool ("xdotool");
+  if (xdotool == NULL)
+    return;
+
+  path = make_torrent (fixture->tmp, "Delete Me", 1);
+  file = g_file_new_for_path (path);
+  g_application_open (G_APPLICATION (fixture->app), &file, 1, "");
+  wait_for_n_torrents (fixture, 1);
+  window = app_window (fixture);
+  wait.root = template_child (window, "torrent_view");
+  wait.text = "Delete Me";
+  wait_until (label_shown, &wait, WAIT_TIMEOUT_MS, "the torrent's row");
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (fixture->app), "remove"));
+
+  /* In the search entry, Delete is the entry's. */
+  gtk_search_bar_set_search_mode (GTK_SEARCH_BAR (template_child (window, "search_bar")), TRUE);
+  entry = template_child (window, "search_entry");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "Delete Me");
+  wait_until (is_mapped, entry, WAIT_TIMEOUT_MS, "the search entry");
+  g_assert_true (gtk_widget_grab_focus (entry));
+  gtk_editable_set_position (GTK_EDITABLE (entry), 0);
+  press_key (GTK_WINDOW (window), "Delete");
+  g_timeout_add (500, timeout_cb, &timed_out);
+  while (!timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "elete Me");
+  g_assert_false (has_message_dialog (NULL));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  gtk_search_bar_set_search_mode (GTK_SEARCH_BAR (template_child (window, "search_bar")), FALSE);
+
+  /* With the focus on a header button, off the list. */
+  g_assert_true (gtk_widget_grab_focus (template_child (window, "details_button")));
+  press_key (GTK_WINDOW (window), "Delete");
+  wait_until (has_message_dialog, NULL, WAIT_TIMEOUT_MS, "the remove dialog");
+  g_assert_cmpuint (g_list_model_get_n_items (session_torrents (fixture)), ==, 1);
+}
+
 /* The rows of the files view in the order it shows them, by name. With
  * @names NULL, the tree's own order: each folder before its files. */
 static void
@@ -1083,6 +1191,15 @@ test_details (AppFixture    *fixture,
   g_assert_cmpuint (g_list_model_get_n_items (bt_torrent_get_trackers (torrent)), ==, 0);
   g_assert_true (is_mapped (gtk_widget_get_template_child (GTK_WIDGET (details), BT_TYPE_DETAILS,
                                                            "trackers_note")));
+
+  /* Nothing selected: the pane forgets the torrent, General included. */
+  bt_details_set_page (details, "general");
+  wait.text = bt_torrent_get_info_hash_hex (torrent);
+  wait_until (label_shown, &wait, WAIT_TIMEOUT_MS, "the info-hash again");
+  gtk_selection_model_unselect_all (gtk_column_view_get_model (GTK_COLUMN_VIEW (template_child (window, "torrent_view"))));
+  g_assert_null (bt_details_get_torrent (details));
+  g_assert_null (find_mapped_label (GTK_WIDGET (details), bt_torrent_get_info_hash_hex (torrent)));
+  g_assert_null (find_mapped_label (GTK_WIDGET (details), "Detailed"));
 
   /* F9 again hides it. */
   g_action_group_activate_action (G_ACTION_GROUP (window), "show-details", NULL);
@@ -1468,6 +1585,7 @@ main (int   argc,
   ADD_APP_TEST ("/app/list/2000-rows", test_many_rows, FIXTURE_NON_UNIQUE);
   ADD_APP_TEST ("/app/details", test_details, FIXTURE_NON_UNIQUE);
   ADD_APP_TEST ("/app/trackers", test_trackers, FIXTURE_NON_UNIQUE);
+  ADD_APP_TEST ("/app/list/delete-key", test_delete_key, FIXTURE_NON_UNIQUE);
   ADD_APP_TEST ("/app/widgets/rate-graph", test_rate_graph, FIXTURE_NON_UNIQUE);
   ADD_APP_TEST ("/app/screenshot", test_screenshot, FIXTURE_NON_UNIQUE);
 
