@@ -9,6 +9,8 @@
 
 #include "bt-add-dialog.h"
 #include "bt-app-error.h"
+#include "bt-error.h"
+#include "bt-limits.h"
 #include "bt-magnet.h"
 #include "bt-open.h"
 
@@ -426,6 +428,26 @@ add_metainfo (GtkWindow  *parent,
     }
 }
 
+static GError *
+too_large_error (goffset size)
+{
+  g_autofree char *text = g_format_size_full ((guint64) size, G_FORMAT_SIZE_IEC_UNITS);
+
+  /* TRANSLATORS: %s is a file size, e.g. "1.5 GiB" */
+  return g_error_new (BT_ERROR, BT_ERROR_BENCODE_SIZE,
+                      _("At %s it is far too large to be a torrent file."), text);
+}
+
+static gboolean
+read_more_cb (const char *contents,
+              goffset     size,
+              gpointer    user_data)
+{
+  /* Past the largest torrent the parser takes, the rest is not worth
+   * reading (nor holding in memory). */
+  return size <= BT_BENCODE_MAX_SIZE;
+}
+
 static void
 load_contents_cb (GObject      *source,
                   GAsyncResult *result,
@@ -439,10 +461,15 @@ load_contents_cb (GObject      *source,
   char *contents = NULL;
   gsize length = 0;
 
-  if (g_file_load_contents_finish (G_FILE (source), result, &contents, &length, NULL, &error))
+  if (g_file_load_partial_contents_finish (G_FILE (source), result, &contents, &length, NULL,
+                                           &error))
     {
       bytes = g_bytes_new_take (contents, length);
-      meta = bt_metainfo_new_from_bytes (bytes, &error);
+      /* It grew past the limit after its size was checked. */
+      if (length > BT_BENCODE_MAX_SIZE)
+        error = too_large_error (length);
+      else
+        meta = bt_metainfo_new_from_bytes (bytes, &error);
     }
 
   if (meta == NULL)
@@ -456,6 +483,45 @@ load_contents_cb (GObject      *source,
     }
 
   add_metainfo (parent, data->session, data->settings, meta);
+}
+
+static void
+query_info_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(OpenData) data = user_data;
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+
+  info = g_file_query_info_finish (G_FILE (source), result, &error);
+  if (info != NULL)
+    {
+      GFileType type = g_file_info_get_file_type (info);
+
+      if (type == G_FILE_TYPE_DIRECTORY)
+        error = g_error_new_literal (BT_ERROR, BT_ERROR_IO,
+                                     _("It is a folder, not a torrent file."));
+      else if (type == G_FILE_TYPE_SPECIAL)
+        error = g_error_new_literal (BT_ERROR, BT_ERROR_IO,
+                                     _("It is a device or a pipe, not a torrent file."));
+      else if (g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_STANDARD_SIZE)
+               && g_file_info_get_size (info) > BT_BENCODE_MAX_SIZE)
+        error = too_large_error (g_file_info_get_size (info));
+    }
+
+  if (error != NULL)
+    {
+      g_autoptr(GtkWindow) parent = g_weak_ref_get (&data->parent);
+      g_autofree char *name = file_display_name (data->file);
+      g_autofree char *primary = g_strdup_printf (_("Could not open “%s”"), name);
+
+      bt_app_show_error (parent, primary, error);
+      return;
+    }
+
+  g_file_load_partial_contents_async (G_FILE (source), NULL, read_more_cb, load_contents_cb,
+                                      g_steal_pointer (&data));
 }
 
 /**
@@ -484,8 +550,12 @@ bt_open_add_file (GtkWindow *parent,
       return;
     }
 
-  g_file_load_contents_async (file, NULL, load_contents_cb,
-                              open_data_new (parent, session, settings, file));
+  /* A film dropped by mistake, a folder, a FIFO: turned away by what
+   * they are before a byte is read. */
+  g_file_query_info_async (file,
+                           G_FILE_ATTRIBUTE_STANDARD_TYPE "," G_FILE_ATTRIBUTE_STANDARD_SIZE,
+                           G_FILE_QUERY_INFO_NONE, G_PRIORITY_DEFAULT, NULL, query_info_cb,
+                           open_data_new (parent, session, settings, file));
 }
 
 /**

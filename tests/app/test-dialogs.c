@@ -10,8 +10,12 @@
 
 #include "config.h"
 
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "bt-add-dialog.h"
 #include "bt-app-error.h"
@@ -1105,6 +1109,53 @@ test_open_bad_file (Fixture       *fixture,
   g_assert_cmpuint (g_list_model_get_n_items (bt_session_get_torrents (fixture->session)), ==, 0);
 }
 
+/* Not torrents at all: refused by what they are, nothing read into
+ * memory. A 3 GiB film (sparse: it takes no disk), a folder, a FIFO that
+ * no one writes to (reading it would never end). */
+static void
+test_open_not_a_torrent (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  g_autofree char *film = g_build_filename (fixture->tmpdir, "film.mkv", NULL);
+  g_autofree char *folder = g_build_filename (fixture->tmpdir, "folder.torrent", NULL);
+  g_autofree char *fifo = g_build_filename (fixture->tmpdir, "fifo.torrent", NULL);
+  g_autoptr(GFile) file = NULL;
+  int fd;
+
+  if (!require_display ())
+    return;
+
+  fd = g_open (film, O_CREAT | O_WRONLY, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, (off_t) 3 << 30), ==, 0);
+  close (fd);
+  file = g_file_new_for_path (film);
+  bt_open_add_file (fixture->parent, fixture->session, fixture->settings, file);
+  WAIT_UNTIL (find_window_with_label ("Could not open “film.mkv”") != NULL);
+  {
+    g_autofree char *size = g_format_size_full ((guint64) 3 << 30, G_FORMAT_SIZE_IEC_UNITS);
+    g_autofree char *why = g_strdup_printf ("At %s it is far too large to be a torrent file.", size);
+
+    g_assert_nonnull (find_window_with_label (why));
+  }
+  destroy_all_windows ();
+  g_clear_object (&file);
+
+  g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
+  file = g_file_new_for_path (folder);
+  bt_open_add_file (NULL, fixture->session, fixture->settings, file);
+  WAIT_UNTIL (find_window_with_label ("It is a folder, not a torrent file.") != NULL);
+  destroy_all_windows ();
+  g_clear_object (&file);
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  file = g_file_new_for_path (fifo);
+  bt_open_add_file (NULL, fixture->session, fixture->settings, file);
+  WAIT_UNTIL (find_window_with_label ("It is a device or a pipe, not a torrent file.") != NULL);
+
+  g_assert_cmpuint (g_list_model_get_n_items (bt_session_get_torrents (fixture->session)), ==, 0);
+}
+
 static void
 test_open_magnet_file (Fixture       *fixture,
                        gconstpointer  user_data)
@@ -1359,6 +1410,7 @@ main (int   argc,
   ADD ("/app/dialogs/open/direct", test_open_file_direct, NULL);
   ADD ("/app/dialogs/open/with-dialog", test_open_file_dialog, NULL);
   ADD ("/app/dialogs/open/bad-input", test_open_bad_file, NULL);
+  ADD ("/app/dialogs/open/not-a-torrent", test_open_not_a_torrent, NULL);
   ADD ("/app/dialogs/open/magnet-file", test_open_magnet_file, NULL);
   ADD ("/app/dialogs/open/chooser", test_open_chooser, NULL);
   ADD ("/app/dialogs/add/folder-chooser", test_add_folder_chooser, NULL);
