@@ -214,6 +214,7 @@ notify_complete (BtApplication *self,
   g_autoptr(GNotification) notification = NULL;
   g_autoptr(GIcon) icon = g_themed_icon_new (APP_ID);
   g_autofree char *body = NULL;
+  g_autofree char *folder = bt_application_dup_torrent_folder (torrent);
 
   /* TRANSLATORS: notification body, the torrent's name */
   body = g_strdup_printf (_("“%s” has finished downloading."), bt_torrent_get_name (torrent));
@@ -221,7 +222,7 @@ notify_complete (BtApplication *self,
   g_notification_set_body (notification, body);
   g_notification_set_icon (notification, icon);
   g_notification_add_button_with_target (notification, _("Open Folder"), "app.open-folder",
-                                         "s", bt_torrent_get_save_path (torrent));
+                                         "s", folder);
   g_notification_set_default_action (notification, "app.activate");
   g_application_send_notification (G_APPLICATION (self),
                                    bt_torrent_get_info_hash_hex (torrent), notification);
@@ -559,9 +560,15 @@ open_folder_action (GSimpleAction *action,
   BtApplication *self = BT_APPLICATION (user_data);
   g_autoptr(GFile) folder = g_file_new_for_path (g_variant_get_string (parameter, NULL));
   g_autofree char *uri = g_file_get_uri (folder);
+  gboolean had_window = find_window (self) != NULL;
+  BtWindow *window = ensure_window (self);
 
+  /* Started by a click on a notification after the app had closed: show
+   * the window too, rather than run on unseen. */
+  if (!had_window)
+    gtk_window_present (GTK_WINDOW (window));
   /* gtk_show_uri() goes through the OpenURI portal inside Flatpak. */
-  gtk_show_uri (GTK_WINDOW (ensure_window (self)), uri, GDK_CURRENT_TIME);
+  gtk_show_uri (GTK_WINDOW (window), uri, GDK_CURRENT_TIME);
 }
 
 static const GActionEntry app_actions[] = {
@@ -740,6 +747,33 @@ bt_application_init (BtApplication *self)
 /*
  * Public API
  */
+
+/**
+ * bt_application_dup_torrent_folder:
+ * @torrent: a torrent
+ *
+ * Where a person finds the torrent's files: its own folder for a torrent
+ * of several files (once it exists), else the folder it is saved in.
+ *
+ * Returns: (transfer full): a path
+ */
+char *
+bt_application_dup_torrent_folder (BtTorrent *torrent)
+{
+  BtMetainfo *meta;
+  g_autofree char *own = NULL;
+
+  g_return_val_if_fail (BT_IS_TORRENT (torrent), NULL);
+
+  meta = bt_torrent_get_metainfo (torrent);
+  if (meta != NULL && bt_metainfo_is_multi_file (meta))
+    {
+      own = g_build_filename (bt_torrent_get_save_path (torrent), bt_metainfo_get_name (meta), NULL);
+      if (g_file_test (own, G_FILE_TEST_IS_DIR))
+        return g_steal_pointer (&own);
+    }
+  return g_strdup (bt_torrent_get_save_path (torrent));
+}
 
 /**
  * bt_application_new:

@@ -33,6 +33,9 @@ void           bt_application_show_error        (BtApplication     *self,
 
 void           bt_application_close_session     (BtApplication     *self);
 
+/* (transfer full): the folder "Open Folder" shows for @torrent. */
+char          *bt_application_dup_torrent_folder (BtTorrent        *torrent);
+
 /* How many torrents download now; suspend is inhibited while > 0. */
 guint          bt_application_get_n_downloading (BtApplication     *self);
 

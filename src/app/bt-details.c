@@ -446,6 +446,90 @@ priority_unbind_cb (GtkSignalListItemFactory *factory,
                                           gtk_list_item_get_child (list_item));
 }
 
+/* The letters of a peer's flags, spelled out for its tooltip. */
+static char *
+flags_tooltip (const char *flags)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (const char *c = flags; c != NULL && *c != '\0'; c++)
+    {
+      const char *meaning;
+
+      switch (*c)
+        {
+        case 'D': meaning = _("Downloading from this peer"); break;
+        case 'd': meaning = _("We want its pieces, but it is choking us"); break;
+        case 'U': meaning = _("Uploading to this peer"); break;
+        case 'u': meaning = _("It wants our pieces, but we are choking it"); break;
+        case 'I': meaning = _("It connected to us"); break;
+        case 'S': meaning = _("Snubbed: it sent nothing for a while"); break;
+        case 'X': meaning = _("Found through peer exchange"); break;
+        case 'E': meaning = _("Encrypted connection"); break;
+        default: continue;
+        }
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      g_string_append_printf (text, "%c: %s", *c, meaning);
+    }
+  return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
+}
+
+static void
+flags_sync (GtkLabel   *label,
+            BtPeerInfo *info)
+{
+  const char *flags = bt_peer_info_get_flags (info);
+  g_autofree char *tooltip = flags_tooltip (flags);
+
+  gtk_label_set_label (label, flags);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (label), tooltip);
+}
+
+static void
+info_flags_notify_cb (BtPeerInfo *info,
+                      GParamSpec *pspec,
+                      GtkLabel   *label)
+{
+  flags_sync (label, info);
+}
+
+static void
+flags_setup_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *list_item,
+                gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "monospace");
+  gtk_list_item_set_child (list_item, label);
+}
+
+static void
+flags_bind_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *list_item,
+               gpointer                  user_data)
+{
+  GtkWidget *label = gtk_list_item_get_child (list_item);
+  BtPeerInfo *info = BT_PEER_INFO (gtk_list_item_get_item (list_item));
+
+  g_signal_connect_object (info, "notify::flags", G_CALLBACK (info_flags_notify_cb), label, 0);
+  flags_sync (GTK_LABEL (label), info);
+}
+
+static void
+flags_unbind_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem              *list_item,
+                 gpointer                  user_data)
+{
+  GObject *info = gtk_list_item_get_item (list_item);
+
+  if (info != NULL)
+    g_signal_handlers_disconnect_by_func (info, info_flags_notify_cb,
+                                          gtk_list_item_get_child (list_item));
+}
+
 static GtkColumnViewColumn *
 append_column (GtkColumnView      *view,
                const char         *title,
@@ -493,7 +577,14 @@ setup_peer_columns (BtDetails *self)
   append_column (v, _("Client"), bt_cell_factory_new ("client", BT_CELL_TEXT),
                  GTK_SORTER (gtk_string_sorter_new (gtk_property_expression_new (t, NULL, "client"))),
                  TRUE, -1);
-  append_column (v, _("Flags"), bt_cell_factory_new ("flags", BT_CELL_TEXT), NULL, FALSE, 70);
+  {
+    GtkListItemFactory *flags = gtk_signal_list_item_factory_new ();
+
+    g_signal_connect (flags, "setup", G_CALLBACK (flags_setup_cb), NULL);
+    g_signal_connect (flags, "bind", G_CALLBACK (flags_bind_cb), NULL);
+    g_signal_connect (flags, "unbind", G_CALLBACK (flags_unbind_cb), NULL);
+    append_column (v, _("Flags"), flags, NULL, FALSE, 70);
+  }
   append_column (v, _("Progress"), bt_cell_progress_factory_new ("progress"),
                  numeric_sorter (t, "progress", FALSE), FALSE, 120);
   append_column (v, _("Down"), bt_cell_factory_new ("download-rate", BT_CELL_RATE),

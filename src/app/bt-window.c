@@ -171,7 +171,11 @@ state_matches (BtTorrent *torrent,
              ((state == BT_TORRENT_STATE_QUEUED || state == BT_TORRENT_STATE_CHECKING) &&
               bt_torrent_get_progress (torrent) < 1.0);
     case FILTER_SEEDING:
-      return state == BT_TORRENT_STATE_SEEDING;
+      /* A complete torrent waiting for a seed slot, or rechecked, is a
+       * seed all the same. */
+      return state == BT_TORRENT_STATE_SEEDING ||
+             ((state == BT_TORRENT_STATE_QUEUED || state == BT_TORRENT_STATE_CHECKING) &&
+              bt_torrent_get_progress (torrent) >= 1.0);
     case FILTER_PAUSED:
       return state == BT_TORRENT_STATE_STOPPED;
     case FILTER_ERROR:
@@ -257,6 +261,18 @@ torrent_state_notify_cb (BtTorrent  *torrent,
 }
 
 static void
+torrent_name_notify_cb (BtTorrent  *torrent,
+                        GParamSpec *pspec,
+                        BtWindow   *self)
+{
+  /* A magnet's name arrives with its metadata: a search may now match. */
+  const char *search = gtk_string_filter_get_search (self->name_filter);
+
+  if (search != NULL && *search != '\0')
+    gtk_filter_changed (GTK_FILTER (self->name_filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static void
 torrents_changed_cb (GListModel *model,
                      guint       position,
                      guint       removed,
@@ -269,6 +285,8 @@ torrents_changed_cb (GListModel *model,
 
       g_signal_connect_object (torrent, "notify::state",
                                G_CALLBACK (torrent_state_notify_cb), self, 0);
+      g_signal_connect_object (torrent, "notify::name",
+                               G_CALLBACK (torrent_name_notify_cb), self, 0);
     }
 
   update_stack (self);
@@ -443,9 +461,12 @@ open_folder_activate (GSimpleAction *action,
   BtTorrent *torrent = first_selected (self);
 
   if (torrent != NULL)
-    g_action_group_activate_action (G_ACTION_GROUP (gtk_window_get_application (GTK_WINDOW (self))),
-                                    "open-folder",
-                                    g_variant_new_string (bt_torrent_get_save_path (torrent)));
+    {
+      g_autofree char *folder = bt_application_dup_torrent_folder (torrent);
+
+      g_action_group_activate_action (G_ACTION_GROUP (gtk_window_get_application (GTK_WINDOW (self))),
+                                      "open-folder", g_variant_new_string (folder));
+    }
 }
 
 static const GActionEntry win_actions[] = {

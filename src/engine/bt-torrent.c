@@ -37,6 +37,7 @@ typedef struct
   guint               banned : 1;
   guint               is_self : 1;
   guint               seed : 1;   /* had everything when we met it as a seed */
+  guint               from_pex : 1; /* first heard of through peer exchange */
 } KnownPeer;
 
 typedef struct
@@ -55,6 +56,7 @@ typedef struct
   gboolean     waiting_for_read; /* its next block's piece is being read */
   guint        unrequested;      /* blocks it sent that nobody asked for */
   guint        useful;           /* blocks it sent that we had asked for */
+  gboolean     from_pex;         /* we dialled it because a peer named it */
 } PeerState;
 
 typedef struct
@@ -205,6 +207,10 @@ static void run_choker (BtTorrent *self, gboolean force);
 static void update_files (BtTorrent *self);
 static void start_fetching (BtTorrent *self);
 static void update_peer_infos (BtTorrent *self);
+static void update_peer_info (BtTorrent *self, BtPeer *peer, BtPeerInfo *info);
+static void add_peer_address (BtTorrent          *self,
+                              GInetSocketAddress *address,
+                              gboolean            from_pex);
 static void wake_tick (BtTorrent *self);
 
 static const BtPeerCallbacks peer_callbacks = {
@@ -1252,7 +1258,7 @@ handle_extended (BtTorrent       *self,
                                                        g_get_monotonic_time ());
 
           for (guint i = 0; added != NULL && i < added->len; i++)
-            bt_torrent_add_peer_address (self, g_ptr_array_index (added, i));
+            add_peer_address (self, g_ptr_array_index (added, i), TRUE);
         }
       break;
 
@@ -1358,6 +1364,7 @@ peer_handshake_cb (BtPeer   *peer,
     state->choke.peer = peer;
     state->choke.choked = TRUE;
     state->choke.connected_us = g_get_monotonic_time ();
+    state->from_pex = known != NULL && known->from_pex && !bt_peer_is_incoming (peer);
     g_hash_table_insert (self->peer_states, peer, state);
   }
   bt_picker_add_peer (self->picker, peer, bt_peer_get_have (peer));
@@ -1369,6 +1376,8 @@ peer_handshake_cb (BtPeer   *peer,
                                                    bt_peer_get_client_name (peer),
                                                    bt_peer_is_incoming (peer));
 
+    /* Filled at once: a short connection may end before the next tick. */
+    update_peer_info (self, peer, info);
     g_hash_table_insert (self->peer_infos, peer, g_object_ref (info));
     g_list_store_append (self->peer_list, info);
   }
@@ -1389,6 +1398,32 @@ forget_peer_info (BtTorrent *self,
 }
 
 static void
+update_peer_info (BtTorrent  *self,
+                  BtPeer     *peer,
+                  BtPeerInfo *info)
+{
+  const BtBitfield *have = bt_peer_get_have (peer);
+  guint32 n = bt_bitfield_get_size (have);
+  PeerState *state = g_hash_table_lookup (self->peer_states, peer);
+  char flags[8];
+  guint f = 0;
+
+  if (bt_peer_get_am_interested (peer))
+    flags[f++] = bt_peer_get_peer_choking (peer) ? 'd' : 'D';
+  if (bt_peer_get_peer_interested (peer))
+    flags[f++] = bt_peer_get_am_choking (peer) ? 'u' : 'U';
+  if (bt_peer_is_incoming (peer))
+    flags[f++] = 'I';
+  if (bt_peer_is_snubbed (peer))
+    flags[f++] = 'S';
+  if (state != NULL && state->from_pex)
+    flags[f++] = 'X';
+  flags[f] = '\0';
+  bt_peer_info_update (info, flags, n > 0 ? (double) bt_bitfield_count (have) / n : 0,
+                       bt_peer_get_download_rate (peer), bt_peer_get_upload_rate (peer));
+}
+
+static void
 update_peer_infos (BtTorrent *self)
 {
   GHashTableIter iter;
@@ -1397,24 +1432,7 @@ update_peer_infos (BtTorrent *self)
 
   g_hash_table_iter_init (&iter, self->peer_infos);
   while (g_hash_table_iter_next (&iter, (gpointer *) &peer, (gpointer *) &info))
-    {
-      const BtBitfield *have = bt_peer_get_have (peer);
-      guint32 n = bt_bitfield_get_size (have);
-      char flags[8];
-      guint f = 0;
-
-      if (bt_peer_get_am_interested (peer))
-        flags[f++] = bt_peer_get_peer_choking (peer) ? 'd' : 'D';
-      if (bt_peer_get_peer_interested (peer))
-        flags[f++] = bt_peer_get_am_choking (peer) ? 'u' : 'U';
-      if (bt_peer_is_incoming (peer))
-        flags[f++] = 'I';
-      if (bt_peer_is_snubbed (peer))
-        flags[f++] = 'S';
-      flags[f] = '\0';
-      bt_peer_info_update (info, flags, n > 0 ? (double) bt_bitfield_count (have) / n : 0,
-                           bt_peer_get_download_rate (peer), bt_peer_get_upload_rate (peer));
-    }
+    update_peer_info (self, peer, info);
 }
 
 /* Two seeds have nothing to say to each other. */
@@ -2435,11 +2453,19 @@ void
 bt_torrent_add_peer_address (BtTorrent          *self,
                              GInetSocketAddress *address)
 {
-  g_autofree char *key = NULL;
-  KnownPeer *known;
-
   g_return_if_fail (BT_IS_TORRENT (self));
   g_return_if_fail (G_IS_INET_SOCKET_ADDRESS (address));
+
+  add_peer_address (self, address, FALSE);
+}
+
+static void
+add_peer_address (BtTorrent          *self,
+                  GInetSocketAddress *address,
+                  gboolean            from_pex)
+{
+  g_autofree char *key = NULL;
+  KnownPeer *known;
 
   if (g_inet_socket_address_get_port (address) == 0)
     return;
@@ -2451,6 +2477,7 @@ bt_torrent_add_peer_address (BtTorrent          *self,
 
   known = g_new0 (KnownPeer, 1);
   known->address = g_object_ref (address);
+  known->from_pex = from_pex;
   g_hash_table_insert (self->known, g_steal_pointer (&key), known);
   if (self->meta == NULL)
     {

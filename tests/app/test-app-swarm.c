@@ -434,6 +434,9 @@ test_download (void)
   g_source_remove (timeout_id);
   g_assert_cmpstr (notified_summary, ==, "Download Complete");
   g_assert_nonnull (strstr (notified_actions, "Open Folder"));
+  g_test_message ("Notification actions: %s", notified_actions);
+  /* It opens the torrent's own folder, not the whole download folder. */
+  g_assert_nonnull (strstr (notified_actions, "/App Swarm"));
   /* While downloading, suspend was inhibited; now it is not. */
   g_assert_cmpuint (bt_application_get_n_downloading (swarm.app), ==, 0);
 

@@ -13,6 +13,7 @@
 #include "bt-limits.h"
 #include "bt-metainfo-create.h"
 #include "bt-metainfo.h"
+#include "bt-peer-info.h"
 #include "bt-pex.h"
 #include "bt-session.h"
 #include "bt-test-util.h"
@@ -404,7 +405,46 @@ test_swarm (void)
   bt_torrent_add_peer_address (a.torrent, at_c);
   bt_torrent_add_peer_address (c.torrent, at_a);
 
-  wait_for_state (c.torrent, BT_TORRENT_STATE_SEEDING);
+  /* Watching the peer tables on the way: B and C heard of each other only
+   * from A, so the one that dialled the other shows it with the 'X' flag;
+   * A, given to both by hand, never has it. */
+  {
+    g_autofree char *b_address = g_strdup_printf ("127.0.0.1:%u", b.port);
+    g_autofree char *c_address = g_strdup_printf ("127.0.0.1:%u", c.port);
+    g_autofree char *a_address = g_strdup_printf ("127.0.0.1:%u", a.port);
+    gboolean saw_from_pex = FALSE;
+    gboolean saw_a_from_pex = FALSE;
+    gboolean timed_out = FALSE;
+    guint id = g_timeout_add_seconds (SWARM_TIMEOUT_S, timeout_cb, &timed_out);
+
+    while (!timed_out && bt_torrent_get_state (c.torrent) != BT_TORRENT_STATE_SEEDING
+           && bt_torrent_get_state (c.torrent) != BT_TORRENT_STATE_ERROR)
+      {
+        BtTorrent *watched[] = { b.torrent, c.torrent };
+        const char *other[] = { c_address, b_address };
+
+        for (guint w = 0; w < G_N_ELEMENTS (watched); w++)
+          {
+            GListModel *peers = bt_torrent_get_peers (watched[w]);
+
+            for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
+              {
+                g_autoptr(BtPeerInfo) info = g_list_model_get_item (peers, i);
+                gboolean x = strchr (bt_peer_info_get_flags (info), 'X') != NULL;
+
+                if (g_str_equal (bt_peer_info_get_address (info), other[w]))
+                  saw_from_pex |= x;
+                else if (g_str_equal (bt_peer_info_get_address (info), a_address))
+                  saw_a_from_pex |= x;
+              }
+          }
+        g_main_context_iteration (NULL, TRUE);
+      }
+    g_assert_cmpint (bt_torrent_get_state (c.torrent), ==, BT_TORRENT_STATE_SEEDING);
+    g_source_remove (id);
+    g_assert_true (saw_from_pex);
+    g_assert_false (saw_a_from_pex);
+  }
 
   g_assert_true (g_file_get_contents (source_path, &expected, &expected_length, NULL));
   g_assert_true (g_file_get_contents (result_path, &received, &received_length, NULL));
