@@ -494,7 +494,7 @@ peers_format (GObject *item)
   BtTorrent *t = BT_TORRENT (item);
 
   /* TRANSLATORS: connected peers / peers known in the swarm */
-  return g_strdup_printf (_("%u / %u"), bt_torrent_get_n_peers (t), bt_torrent_get_n_known_peers (t));
+  return g_strdup_printf (_("%u / %u"), bt_torrent_get_n_peers (t), bt_torrent_get_n_swarm_peers (t));
 }
 
 static int
@@ -561,7 +561,7 @@ setup_columns (BtWindow *self)
   add_column (self, "eta", _("ETA"), bt_cell_factory_new ("eta", BT_CELL_ETA),
               numeric_sorter ("eta", FALSE), 80);
   add_column (self, "peers", _("Peers"),
-              bt_cell_factory_new_custom ((const char *[]) { "n-peers", "n-known-peers", NULL },
+              bt_cell_factory_new_custom ((const char *[]) { "n-peers", "n-swarm-peers", NULL },
                                           peers_format, TRUE),
               numeric_sorter ("n-peers", TRUE), 75);
   add_column (self, "ratio", _("Ratio"), bt_cell_factory_new ("ratio", BT_CELL_RATIO),

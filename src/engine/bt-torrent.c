@@ -143,7 +143,11 @@ struct _BtTorrent
   guint64           shown_uploaded;
   guint             shown_peers;
   guint             shown_known;
+  guint             shown_swarm;
   gint64            shown_eta;
+
+  /* The largest swarm a tracker reported (seeders + leechers). */
+  guint             tracker_swarm;
 };
 
 enum {
@@ -165,6 +169,7 @@ enum {
   PROP_RATIO,
   PROP_N_PEERS,
   PROP_N_KNOWN_PEERS,
+  PROP_N_SWARM_PEERS,
   PROP_QUEUE_POSITION,
   PROP_ADDED_TIME,
   PROP_COMPLETED_TIME,
@@ -350,6 +355,11 @@ notify_changes (BtTorrent *self)
     {
       self->shown_known = n_known;
       g_object_notify_by_pspec (object, properties[PROP_N_KNOWN_PEERS]);
+    }
+  if (bt_torrent_get_n_swarm_peers (self) != self->shown_swarm)
+    {
+      self->shown_swarm = bt_torrent_get_n_swarm_peers (self);
+      g_object_notify_by_pspec (object, properties[PROP_N_SWARM_PEERS]);
     }
   if (eta != self->shown_eta)
     {
@@ -1821,6 +1831,25 @@ trackers_changed_cb (BtAnnouncer *announcer,
       g_hash_table_insert (self->tracker_infos, (gpointer) bt_tracker_info_get_url (info), info);
       g_ptr_array_add (fresh, info);
     }
+  {
+    guint swarm = 0;
+
+    for (guint i = 0; i < statuses->len; i++)
+      {
+        const BtTrackerStatus *status = &g_array_index (statuses, BtTrackerStatus, i);
+        gint64 n = MAX (status->seeders, 0) + MAX (status->leechers, 0);
+
+        swarm = MAX (swarm, (guint) MIN (n, (gint64) G_MAXUINT));
+      }
+    self->tracker_swarm = swarm;
+    /* Announces happen between ticks, and an idle torrent has none. */
+    if (bt_torrent_get_n_swarm_peers (self) != self->shown_swarm)
+      {
+        self->shown_swarm = bt_torrent_get_n_swarm_peers (self);
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SWARM_PEERS]);
+      }
+  }
+
   /* Trackers are only ever added (a second add of the torrent, a magnet's
    * metadata), so new rows go to the end in one change. */
   if (fresh->len > 0)
@@ -2037,6 +2066,9 @@ bt_torrent_get_property (GObject    *object,
     case PROP_N_KNOWN_PEERS:
       g_value_set_uint (value, g_hash_table_size (self->known));
       break;
+    case PROP_N_SWARM_PEERS:
+      g_value_set_uint (value, bt_torrent_get_n_swarm_peers (self));
+      break;
     case PROP_QUEUE_POSITION:
       g_value_set_uint (value, self->queue_position);
       break;
@@ -2084,6 +2116,14 @@ bt_torrent_class_init (BtTorrentClass *klass)
   properties[PROP_N_PEERS] = g_param_spec_uint ("n-peers", NULL, NULL, 0, G_MAXUINT, 0, ro);
   properties[PROP_N_KNOWN_PEERS] =
     g_param_spec_uint ("n-known-peers", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  /**
+   * BtTorrent:n-swarm-peers:
+   *
+   * How many peers the swarm has, as far as we can tell: the addresses we
+   * know, or the seeders and leechers a tracker counts, whichever is more.
+   */
+  properties[PROP_N_SWARM_PEERS] =
+    g_param_spec_uint ("n-swarm-peers", NULL, NULL, 0, G_MAXUINT, 0, ro);
   properties[PROP_QUEUE_POSITION] =
     g_param_spec_uint ("queue-position", NULL, NULL, 0, G_MAXUINT, 0, ro);
   properties[PROP_ADDED_TIME] = g_param_spec_int64 ("added-time", NULL, NULL, 0, G_MAXINT64, 0, ro);
@@ -2722,6 +2762,13 @@ bt_torrent_get_n_known_peers (BtTorrent *self)
 {
   g_return_val_if_fail (BT_IS_TORRENT (self), 0);
   return g_hash_table_size (self->known);
+}
+
+guint
+bt_torrent_get_n_swarm_peers (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+  return MAX (g_hash_table_size (self->known), self->tracker_swarm);
 }
 
 guint

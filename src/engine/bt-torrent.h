@@ -197,6 +197,7 @@ double          bt_torrent_get_download_rate  (BtTorrent              *self);
 double          bt_torrent_get_upload_rate    (BtTorrent              *self);
 guint           bt_torrent_get_n_peers        (BtTorrent              *self);
 guint           bt_torrent_get_n_known_peers  (BtTorrent              *self);
+guint           bt_torrent_get_n_swarm_peers  (BtTorrent              *self);
 guint           bt_torrent_get_n_banned       (BtTorrent              *self);
 
 G_END_DECLS

@@ -221,6 +221,10 @@ test_status (Fixture       *fixture,
   g_assert_cmpint (bt_tracker_info_get_next_announce (udp), <=,
                    g_get_real_time () + 1800 * G_USEC_PER_SEC);
   g_assert_cmpint (bt_tracker_info_get_next_announce (dead), ==, 0);
+  /* The swarm is as large as the tracker counts it: nobody answered our
+   * connections, but 5 + 7 peers are out there. */
+  g_assert_cmpuint (bt_torrent_get_n_swarm_peers (torrent), ==, 12);
+  g_assert_cmpuint (bt_torrent_get_n_known_peers (torrent), <, 12);
 
   /* Properties notify as they change, each at most once per change. */
   g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (counts, "seeders")), ==, 1);
