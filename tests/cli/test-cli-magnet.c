@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "bt-metainfo.h"
 #include "bt-swarm.h"
@@ -78,6 +79,9 @@ spawn (const char * const *argv)
   GSubprocess *process;
 
   bt_test_launcher_tie_to_parent (launcher);
+  /* The CLI's progress goes to our stderr: our stdout is the TAP stream,
+   * where its lines would read as garbled test results. */
+  g_subprocess_launcher_take_stdout_fd (launcher, dup (STDERR_FILENO));
   process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
   return process;
