@@ -7,15 +7,25 @@
  *
  *   BTORRENT_SCREENSHOT        comma-separated shots, each "PATH.png" or
  *                              "PAGE=PATH.png"; PAGE is a details page
- *                              (general, peers, files, trackers): the
- *                              first torrent is selected and the details
- *                              pane opened on that page; without PAGE
+ *                              (general, peers, files, trackers): a
+ *                              torrent is selected (see below) and the
+ *                              details pane opened on that page; without PAGE
  *                              the window is taken as it is
  *   BTORRENT_SCREENSHOT_DELAY  seconds before the first shot (default 5);
- *                              each later shot follows 2 s after the one
- *                              before
+ *                              each later shot follows the one before
+ *   BTORRENT_SCREENSHOT_TORRENT
+ *                              the name of the torrent to select for PAGE
+ *                              shots (default: the first in the list)
+ *   BTORRENT_SCREENSHOT_PROGRESS
+ *                              a fraction (0–1): after the delay, the
+ *                              first shot waits (up to 60 s) until that
+ *                              torrent has this much done, so a shot of a
+ *                              download shows one under way
  *   BTORRENT_SCREENSHOT_KEEP   "1" keeps the app running after the last
  *                              shot; otherwise it quits
+ *
+ * Each shot is taken from the first frame the window paints 2 s after its
+ * page was chosen, so the pane has filled and the rates have moved.
  *
  * e.g. BTORRENT_SCREENSHOT=peers=/tmp/shots/peers.png,files=/tmp/shots/files.png
  * A failed shot is logged with g_warning() ("Screenshot PATH failed:
