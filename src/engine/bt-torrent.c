@@ -146,8 +146,11 @@ struct _BtTorrent
   guint             shown_swarm;
   gint64            shown_eta;
 
-  /* The largest swarm a tracker reported (seeders + leechers). */
+  /* The largest swarm a tracker reported (seeders + leechers), without
+   * us. */
   guint             tracker_swarm;
+  /* Known addresses that turned out to be our own (trackers list us). */
+  guint             n_known_self;
 };
 
 enum {
@@ -316,7 +319,7 @@ notify_changes (BtTorrent *self)
   GObject *object = G_OBJECT (self);
   double progress = bt_torrent_get_progress (self);
   guint n_peers = bt_torrent_get_n_peers (self);
-  guint n_known = g_hash_table_size (self->known);
+  guint n_known = bt_torrent_get_n_known_peers (self);
   gint64 eta = bt_torrent_get_eta (self);
 
   g_object_freeze_notify (object);
@@ -1329,8 +1332,11 @@ peer_handshake_cb (BtPeer   *peer,
    * address, so recognise ourselves by peer id and never by address. */
   if (memcmp (bt_peer_get_peer_id (peer), self->config.peer_id, 20) == 0)
     {
-      if (known != NULL)
-        known->is_self = TRUE;
+      if (known != NULL && !known->is_self)
+        {
+          known->is_self = TRUE;
+          self->n_known_self++;
+        }
       bt_peer_close (peer, NULL);
       return;
     }
@@ -1839,6 +1845,10 @@ trackers_changed_cb (BtAnnouncer *announcer,
         const BtTrackerStatus *status = &g_array_index (statuses, BtTrackerStatus, i);
         gint64 n = MAX (status->seeders, 0) + MAX (status->leechers, 0);
 
+        /* A tracker that took our announce counts us too. */
+        if (status->state == BT_TRACKER_STATE_WORKING && n > 0)
+          n--;
+
         swarm = MAX (swarm, (guint) MIN (n, (gint64) G_MAXUINT));
       }
     self->tracker_swarm = swarm;
@@ -2064,7 +2074,7 @@ bt_torrent_get_property (GObject    *object,
       g_value_set_uint (value, bt_torrent_get_n_peers (self));
       break;
     case PROP_N_KNOWN_PEERS:
-      g_value_set_uint (value, g_hash_table_size (self->known));
+      g_value_set_uint (value, bt_torrent_get_n_known_peers (self));
       break;
     case PROP_N_SWARM_PEERS:
       g_value_set_uint (value, bt_torrent_get_n_swarm_peers (self));
@@ -2119,8 +2129,9 @@ bt_torrent_class_init (BtTorrentClass *klass)
   /**
    * BtTorrent:n-swarm-peers:
    *
-   * How many peers the swarm has, as far as we can tell: the addresses we
-   * know, or the seeders and leechers a tracker counts, whichever is more.
+   * How many other peers the swarm has, as far as we can tell: the
+   * addresses we know, or the seeders and leechers a tracker counts (less
+   * us), whichever is more.
    */
   properties[PROP_N_SWARM_PEERS] =
     g_param_spec_uint ("n-swarm-peers", NULL, NULL, 0, G_MAXUINT, 0, ro);
@@ -2761,14 +2772,14 @@ guint
 bt_torrent_get_n_known_peers (BtTorrent *self)
 {
   g_return_val_if_fail (BT_IS_TORRENT (self), 0);
-  return g_hash_table_size (self->known);
+  return g_hash_table_size (self->known) - self->n_known_self;
 }
 
 guint
 bt_torrent_get_n_swarm_peers (BtTorrent *self)
 {
   g_return_val_if_fail (BT_IS_TORRENT (self), 0);
-  return MAX (g_hash_table_size (self->known), self->tracker_swarm);
+  return MAX (bt_torrent_get_n_known_peers (self), self->tracker_swarm);
 }
 
 guint

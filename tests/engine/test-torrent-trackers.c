@@ -222,9 +222,9 @@ test_status (Fixture       *fixture,
                    g_get_real_time () + 1800 * G_USEC_PER_SEC);
   g_assert_cmpint (bt_tracker_info_get_next_announce (dead), ==, 0);
   /* The swarm is as large as the tracker counts it: nobody answered our
-   * connections, but 5 + 7 peers are out there. */
-  g_assert_cmpuint (bt_torrent_get_n_swarm_peers (torrent), ==, 12);
-  g_assert_cmpuint (bt_torrent_get_n_known_peers (torrent), <, 12);
+   * connections, but of the 5 + 7 peers it counts, 11 are not us. */
+  g_assert_cmpuint (bt_torrent_get_n_swarm_peers (torrent), ==, 11);
+  g_assert_cmpuint (bt_torrent_get_n_known_peers (torrent), <, 11);
 
   /* Properties notify as they change, each at most once per change. */
   g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (counts, "seeders")), ==, 1);
@@ -303,6 +303,45 @@ test_stable_rows (Fixture       *fixture,
   }
 }
 
+/* Trackers list us among the peers. Once a connection shows that address
+ * to be our own, it no longer counts as a peer in the swarm. */
+static void
+test_self_not_counted (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  char *tier[] = { fixture->udp_url, NULL };
+  char **tiers[] = { tier, NULL };
+  g_autoptr(BtMetainfo) meta = make_metainfo (fixture, tiers);
+  g_autoptr(GError) error = NULL;
+  BtAddOptions options = { .save_path = fixture->download_dir };
+  guint16 port = bt_session_get_port (fixture->session);
+  const guint8 us[6] = { 127, 0, 0, 1, port >> 8, port & 0xff };
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  g_autoptr(BtTrackerInfo) info = NULL;
+  BtTorrent *torrent;
+  gboolean listed = FALSE;
+
+  g_assert_cmpuint (port, !=, 0);
+  bt_fake_udp_tracker_set_answer (fixture->udp, 1800, 0, 1, 0, us, sizeof us);
+  torrent = bt_session_add (fixture->session, meta, &options, NULL, &error);
+  g_assert_no_error (error);
+  info = g_list_model_get_item (bt_torrent_get_trackers (torrent), 0);
+  g_assert_true (wait_for_state (info, BT_TRACKER_STATE_WORKING));
+
+  /* Listed first (the address is new), then found to be us. */
+  while (!listed || bt_torrent_get_n_known_peers (torrent) != 0
+         || bt_torrent_get_n_peers (torrent) != 0)
+    {
+      listed |= bt_torrent_get_n_known_peers (torrent) == 1;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("known %u, connected %u", bt_torrent_get_n_known_peers (torrent),
+                 bt_torrent_get_n_peers (torrent));
+      g_main_context_iteration (NULL, TRUE);
+    }
+  /* The tracker counts one leecher: us. Nobody else is there. */
+  g_assert_cmpuint (bt_torrent_get_n_swarm_peers (torrent), ==, 0);
+}
+
 /* A torrent without trackers has an empty list, not a missing one. */
 static void
 test_trackerless (Fixture       *fixture,
@@ -329,6 +368,7 @@ main (int   argc,
   ADD ("status", test_status);
   ADD ("stable-rows", test_stable_rows);
   ADD ("trackerless", test_trackerless);
+  ADD ("self-not-counted", test_self_not_counted);
 #undef ADD
 
   return g_test_run ();
