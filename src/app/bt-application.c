@@ -135,21 +135,27 @@ static void
 update_selection_actions (BtApplication *self)
 {
   g_autoptr(GPtrArray) selected = selected_torrents (self);
-  gboolean can_pause = FALSE, can_resume = FALSE;
+  gboolean can_pause = FALSE, can_resume = FALSE, can_reannounce = FALSE;
 
   for (guint i = 0; i < selected->len; i++)
     {
-      BtTorrentState state = bt_torrent_get_state (g_ptr_array_index (selected, i));
+      BtTorrent *torrent = g_ptr_array_index (selected, i);
+      BtTorrentState state = bt_torrent_get_state (torrent);
 
       if (state == BT_TORRENT_STATE_STOPPED || state == BT_TORRENT_STATE_ERROR)
         can_resume = TRUE;
       else
         can_pause = TRUE;
+      if ((state == BT_TORRENT_STATE_DOWNLOADING || state == BT_TORRENT_STATE_SEEDING
+           || state == BT_TORRENT_STATE_FETCHING_METADATA)
+          && g_list_model_get_n_items (bt_torrent_get_trackers (torrent)) > 0)
+        can_reannounce = TRUE;
     }
 
   set_action_enabled (self, "pause", can_pause);
   set_action_enabled (self, "resume", can_resume);
   set_action_enabled (self, "remove", selected->len > 0);
+  set_action_enabled (self, "reannounce", can_reannounce);
 }
 
 static gboolean
@@ -424,6 +430,19 @@ pause_action (GSimpleAction *action,
   update_selection_actions (self);
 }
 
+/* Each running torrent asks its trackers now, or as soon as they allow. */
+static void
+reannounce_action (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  BtApplication *self = BT_APPLICATION (user_data);
+  g_autoptr(GPtrArray) selected = selected_torrents (self);
+
+  for (guint i = 0; i < selected->len; i++)
+    bt_torrent_reannounce (g_ptr_array_index (selected, i));
+}
+
 static void
 resume_action (GSimpleAction *action,
                GVariant      *parameter,
@@ -576,6 +595,7 @@ static const GActionEntry app_actions[] = {
   { .name = "add-magnet", .activate = add_magnet_action },
   { .name = "pause", .activate = pause_action },
   { .name = "resume", .activate = resume_action },
+  { .name = "reannounce", .activate = reannounce_action },
   { .name = "remove", .activate = remove_action },
   { .name = "preferences", .activate = preferences_action },
   { .name = "shortcuts", .activate = shortcuts_action },

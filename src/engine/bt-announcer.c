@@ -824,6 +824,53 @@ bt_announcer_request_more_peers (BtAnnouncer *self)
 }
 
 /**
+ * bt_announcer_announce_now:
+ *
+ * A person asked for more peers: forgets the back-off of trackers that
+ * failed and announces now, or, when the last answer's "min interval"
+ * has not passed yet, as soon as it has (trackers turn away clients that
+ * ask faster). Does nothing when not running.
+ *
+ * Returns: %TRUE when an announce is under way or planned
+ */
+gboolean
+bt_announcer_announce_now (BtAnnouncer *self)
+{
+  gint64 now;
+  gint64 earliest;
+
+  g_return_val_if_fail (BT_IS_ANNOUNCER (self), FALSE);
+
+  if (!self->running || self->n_trackers == 0)
+    return FALSE;
+  if (in_flight (self))
+    return TRUE;
+
+  for (guint t = 0; t < self->tiers->len; t++)
+    {
+      GPtrArray *tier = g_ptr_array_index (self->tiers, t);
+
+      for (guint u = 0; u < tier->len; u++)
+        ((Tracker *) g_ptr_array_index (tier, u))->retry_after = 0;
+    }
+  self->failed_walks = 0;
+
+  now = g_get_monotonic_time ();
+  earliest = self->last_success + (gint64) self->min_interval_ms * 1000;
+  if (self->last_success != 0 && now < earliest)
+    {
+      if (self->next_announce == 0 || self->next_announce > earliest)
+        {
+          schedule (self, (guint64) (earliest - now + 999) / 1000);
+          emit_changed (self);
+        }
+      return TRUE;
+    }
+  walk_start (self);
+  return TRUE;
+}
+
+/**
  * bt_announcer_stop_async:
  * @cancellable: (nullable): gives up on telling the tracker
  *

@@ -93,6 +93,7 @@ void          bt_announcer_set_stats        (BtAnnouncer              *self,
 void          bt_announcer_start            (BtAnnouncer              *self);
 void          bt_announcer_complete         (BtAnnouncer              *self);
 void          bt_announcer_request_more_peers (BtAnnouncer            *self);
+gboolean      bt_announcer_announce_now     (BtAnnouncer              *self);
 void          bt_announcer_stop_async       (BtAnnouncer              *self,
                                              GCancellable             *cancellable,
                                              GAsyncReadyCallback       callback,

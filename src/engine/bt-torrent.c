@@ -3119,6 +3119,25 @@ bt_torrent_get_peers (BtTorrent *self)
 }
 
 /**
+ * bt_torrent_reannounce:
+ *
+ * Asks the trackers for more peers now (as soon as their minimum interval
+ * allows), for a running torrent; see bt_announcer_announce_now().
+ *
+ * Returns: %TRUE when an announce is under way or planned, %FALSE when
+ *   the torrent is not running or has no trackers
+ */
+gboolean
+bt_torrent_reannounce (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), FALSE);
+
+  if (self->announcer == NULL)
+    return FALSE;
+  return bt_announcer_announce_now (self->announcer);
+}
+
+/**
  * bt_torrent_get_trackers:
  *
  * Every tracker the torrent announces to, from its metainfo or magnet

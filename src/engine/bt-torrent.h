@@ -178,6 +178,7 @@ BtBitfield     *bt_torrent_dup_pieces_in_progress (BtTorrent          *self);
 GListModel     *bt_torrent_get_files          (BtTorrent              *self);
 GListModel     *bt_torrent_get_peers          (BtTorrent              *self);
 GListModel     *bt_torrent_get_trackers       (BtTorrent              *self);
+gboolean        bt_torrent_reannounce         (BtTorrent              *self);
 void            bt_torrent_set_file_priority  (BtTorrent              *self,
                                                guint                   file,
                                                BtPriority              priority);

@@ -531,7 +531,7 @@ test_window_menu_actions (AppFixture    *fixture,
   check_menu (fixture, window, G_MENU_MODEL (gtk_widget_get_template_child (GTK_WIDGET (window), BT_TYPE_WINDOW,
                                                                             "torrent_menu")),
               &n_items);
-  g_assert_cmpuint (n_items, ==, 5);
+  g_assert_cmpuint (n_items, ==, 6);
 }
 
 static void
@@ -539,7 +539,7 @@ test_app_actions (AppFixture    *fixture,
                   gconstpointer  user_data)
 {
   const char *actions[] = { "add", "add-magnet", "pause", "resume", "remove", "preferences",
-                            "shortcuts", "about", "quit", "open-folder" };
+                            "shortcuts", "about", "quit", "open-folder", "reannounce" };
   GtkApplication *app = GTK_APPLICATION (fixture->app);
 
   if (!require_display ())
@@ -1327,6 +1327,15 @@ test_trackers (AppFixture    *fixture,
   wait_until (label_shown, &wait, WAIT_TIMEOUT_MS, "the next announce");
   wait.text = "just now";
   wait_until (label_shown, &wait, WAIT_TIMEOUT_MS, "the last announce");
+
+  /* "Ask Trackers for More Peers": the next announce comes forward from
+   * the tracker's 30 minutes to the end of the minimum interval (a
+   * minute), which trackers expect clients to keep. */
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (fixture->app), "reannounce"));
+  g_assert_cmpint (bt_tracker_info_get_next_announce (second), >, g_get_real_time () + 20 * 60 * G_USEC_PER_SEC);
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "reannounce", NULL);
+  g_assert_cmpint (bt_tracker_info_get_next_announce (second), <=, g_get_real_time () + 61 * G_USEC_PER_SEC);
+  g_assert_cmpint (bt_tracker_info_get_next_announce (second), >, 0);
 
   /* Sorted by status, the working tracker comes first. */
   {

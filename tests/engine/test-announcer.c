@@ -474,6 +474,46 @@ test_interval (Fixture       *fixture,
   g_assert_cmpstr (second_id, ==, "t1");
 }
 
+/* A person's "ask for more peers": at once after a failure (the back-off
+ * is forgotten), and after a success as soon as the minimum interval
+ * allows, never earlier. Not while stopped. */
+static void
+test_announce_now (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  BtAnnouncerTiming timing = { .min_interval_ms = 400, .retry_first_ms = 60000,
+                               .retry_max_ms = 60000 };
+  gint64 asked;
+
+  g_assert_false (bt_announcer_announce_now (fixture->announcer));
+
+  /* The tracker fails first: the next try would be a minute away. */
+  bt_fake_http_tracker_reply (fixture->bad, 200, "d14:failure reason4:nopee", -1);
+  add_tier (fixture, fixture->bad_url, NULL);
+  bt_announcer_set_timing (fixture->announcer, &timing);
+  g_assert_false (bt_announcer_announce_now (fixture->announcer));
+  bt_announcer_start (fixture->announcer);
+  WAIT_FOR (tracker_state (fixture, fixture->bad_url) == BT_TRACKER_STATE_ERROR);
+  g_assert_cmpuint (bt_fake_http_tracker_get_n_requests (fixture->bad), ==, 1);
+
+  /* Now it answers; asked by hand, we try it at once. */
+  bt_fake_http_tracker_reply (fixture->bad, 200, good_reply, sizeof good_reply - 1);
+  asked = g_get_monotonic_time ();
+  g_assert_true (bt_announcer_announce_now (fixture->announcer));
+  WAIT_FOR (fixture->peers_found == 1);
+  g_assert_cmpint (g_get_monotonic_time () - asked, <, 5 * G_USEC_PER_SEC);
+  g_assert_cmpuint (bt_fake_http_tracker_get_n_requests (fixture->bad), ==, 2);
+
+  /* Right after a success, the minimum interval holds (the tracker's
+   * interval, 1800 s, does not). */
+  asked = g_get_monotonic_time ();
+  g_assert_true (bt_announcer_announce_now (fixture->announcer));
+  g_assert_true (bt_announcer_announce_now (fixture->announcer));
+  WAIT_FOR (fixture->peers_found == 2);
+  g_assert_cmpint (g_get_monotonic_time () - asked, >=, 350 * 1000);
+  g_assert_cmpuint (bt_fake_http_tracker_get_n_requests (fixture->bad), ==, 3);
+}
+
 static void
 test_backoff (Fixture       *fixture,
               gconstpointer  data)
@@ -639,6 +679,7 @@ main (int    argc,
   ADD_TEST ("min-interval", test_min_interval);
   ADD_TEST ("interval", test_interval);
   ADD_TEST ("backoff", test_backoff);
+  ADD_TEST ("announce-now", test_announce_now);
   ADD_TEST ("stop", test_stop);
   ADD_TEST ("stop-in-flight", test_stop_in_flight);
   ADD_TEST ("scrape", test_scrape);
