@@ -260,3 +260,40 @@ bt_cell_progress_factory_new (const char *property)
 
   return factory_new (spec);
 }
+
+/**
+ * bt_cell_append_column:
+ * @view: the column view
+ * @title: the header
+ * @factory: (transfer full): the cells
+ * @sorter: (transfer full) (nullable): what clicking the header sorts by
+ * @expand: whether the column takes the spare width
+ * @fixed_width: its width, or -1 for its content's
+ *
+ * Appends a resizable column; @view holds it.
+ *
+ * Returns: (transfer none): the column
+ */
+GtkColumnViewColumn *
+bt_cell_append_column (GtkColumnView      *view,
+                       const char         *title,
+                       GtkListItemFactory *factory,
+                       GtkSorter          *sorter,
+                       gboolean            expand,
+                       int                 fixed_width)
+{
+  g_autoptr(GtkColumnViewColumn) column = gtk_column_view_column_new (title, factory);
+
+  g_return_val_if_fail (GTK_IS_COLUMN_VIEW (view), NULL);
+
+  gtk_column_view_column_set_expand (column, expand);
+  gtk_column_view_column_set_resizable (column, TRUE);
+  if (fixed_width > 0)
+    gtk_column_view_column_set_fixed_width (column, fixed_width);
+  if (sorter != NULL)
+    gtk_column_view_column_set_sorter (column, sorter);
+  gtk_column_view_append_column (view, column);
+
+  g_clear_object (&sorter);
+  return column;
+}

@@ -36,6 +36,13 @@ GtkListItemFactory *bt_cell_factory_new_custom   (const char * const *properties
 /* A GtkProgressBar with its percentage as text, from a double 0..1. */
 GtkListItemFactory *bt_cell_progress_factory_new (const char         *property);
 
+GtkColumnViewColumn *bt_cell_append_column    (GtkColumnView      *view,
+                                                  const char         *title,
+                                                  GtkListItemFactory *factory,
+                                                  GtkSorter          *sorter,
+                                                  gboolean            expand,
+                                                  int                 fixed_width);
+
 /* The model item of a list item, unwrapping a GtkTreeListRow; (transfer
  * none), %NULL when unbound. */
 GObject            *bt_cell_get_item             (GtkListItem        *list_item);

@@ -530,28 +530,6 @@ flags_unbind_cb (GtkSignalListItemFactory *factory,
                                           gtk_list_item_get_child (list_item));
 }
 
-static GtkColumnViewColumn *
-append_column (GtkColumnView      *view,
-               const char         *title,
-               GtkListItemFactory *factory,
-               GtkSorter          *sorter,
-               gboolean            expand,
-               int                 fixed_width)
-{
-  g_autoptr(GtkColumnViewColumn) column = gtk_column_view_column_new (title, factory);
-
-  gtk_column_view_column_set_expand (column, expand);
-  gtk_column_view_column_set_resizable (column, TRUE);
-  if (fixed_width > 0)
-    gtk_column_view_column_set_fixed_width (column, fixed_width);
-  if (sorter != NULL)
-    gtk_column_view_column_set_sorter (column, sorter);
-  gtk_column_view_append_column (view, column);
-
-  g_clear_object (&sorter);
-  return column;
-}
-
 static GtkSorter *
 numeric_sorter (GType       type,
                 const char *property,
@@ -571,10 +549,10 @@ setup_peer_columns (BtDetails *self)
   GtkColumnView *v = self->peers_view;
   GType t = BT_TYPE_PEER_INFO;
 
-  append_column (v, _("Address"), bt_cell_factory_new ("address", BT_CELL_TEXT),
+  bt_cell_append_column (v, _("Address"), bt_cell_factory_new ("address", BT_CELL_TEXT),
                  GTK_SORTER (gtk_string_sorter_new (gtk_property_expression_new (t, NULL, "address"))),
                  TRUE, -1);
-  append_column (v, _("Client"), bt_cell_factory_new ("client", BT_CELL_TEXT),
+  bt_cell_append_column (v, _("Client"), bt_cell_factory_new ("client", BT_CELL_TEXT),
                  GTK_SORTER (gtk_string_sorter_new (gtk_property_expression_new (t, NULL, "client"))),
                  TRUE, -1);
   {
@@ -583,13 +561,13 @@ setup_peer_columns (BtDetails *self)
     g_signal_connect (flags, "setup", G_CALLBACK (flags_setup_cb), NULL);
     g_signal_connect (flags, "bind", G_CALLBACK (flags_bind_cb), NULL);
     g_signal_connect (flags, "unbind", G_CALLBACK (flags_unbind_cb), NULL);
-    append_column (v, _("Flags"), flags, NULL, FALSE, 70);
+    bt_cell_append_column (v, _("Flags"), flags, NULL, FALSE, 70);
   }
-  append_column (v, _("Progress"), bt_cell_progress_factory_new ("progress"),
+  bt_cell_append_column (v, _("Progress"), bt_cell_progress_factory_new ("progress"),
                  numeric_sorter (t, "progress", FALSE), FALSE, 120);
-  append_column (v, _("Down"), bt_cell_factory_new ("download-rate", BT_CELL_RATE),
+  bt_cell_append_column (v, _("Down"), bt_cell_factory_new ("download-rate", BT_CELL_RATE),
                  numeric_sorter (t, "download-rate", TRUE), FALSE, 100);
-  append_column (v, _("Up"), bt_cell_factory_new ("upload-rate", BT_CELL_RATE),
+  bt_cell_append_column (v, _("Up"), bt_cell_factory_new ("upload-rate", BT_CELL_RATE),
                  numeric_sorter (t, "upload-rate", TRUE), FALSE, 100);
 }
 
@@ -603,26 +581,26 @@ setup_file_columns (BtDetails *self)
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (name_setup_cb), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (name_bind_cb), NULL);
-  append_column (v, _("Name"), factory,
+  bt_cell_append_column (v, _("Name"), factory,
                  GTK_SORTER (gtk_custom_sorter_new (bt_file_node_compare, NULL, NULL)),
                  TRUE, -1);
 
-  append_column (v, _("Size"), bt_cell_factory_new ("size", BT_CELL_SIZE),
+  bt_cell_append_column (v, _("Size"), bt_cell_factory_new ("size", BT_CELL_SIZE),
                  numeric_sorter (t, "size", FALSE), FALSE, 90);
-  append_column (v, _("Progress"), bt_cell_progress_factory_new ("progress"),
+  bt_cell_append_column (v, _("Progress"), bt_cell_progress_factory_new ("progress"),
                  numeric_sorter (t, "progress", FALSE), FALSE, 130);
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (wanted_setup_cb), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (wanted_bind_cb), NULL);
   g_signal_connect (factory, "unbind", G_CALLBACK (wanted_unbind_cb), NULL);
-  append_column (v, _("Download"), factory, numeric_sorter (t, "wanted", FALSE), FALSE, -1);
+  bt_cell_append_column (v, _("Download"), factory, numeric_sorter (t, "wanted", FALSE), FALSE, -1);
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (priority_setup_cb), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (priority_bind_cb), NULL);
   g_signal_connect (factory, "unbind", G_CALLBACK (priority_unbind_cb), NULL);
-  append_column (v, _("Priority"), factory, numeric_sorter (t, "priority", FALSE), FALSE, 110);
+  bt_cell_append_column (v, _("Priority"), factory, numeric_sorter (t, "priority", FALSE), FALSE, 110);
 }
 
 /*

@@ -196,6 +196,25 @@ compare_state (gconstpointer a,
   return rank[x] - rank[y];
 }
 
+/* A sorter on @property of the rows, or NULL for none. */
+static GtkSorter *
+sorter_for (const char *property)
+{
+  GtkExpression *expression;
+  GParamSpec *pspec;
+
+  if (property == NULL)
+    return NULL;
+  pspec = g_object_class_find_property (g_type_class_peek (BT_TYPE_TRACKER_INFO), property);
+  if (G_TYPE_IS_ENUM (pspec->value_type))
+    /* GtkNumericSorter takes no enums. */
+    return GTK_SORTER (gtk_custom_sorter_new (compare_state, NULL, NULL));
+  expression = gtk_property_expression_new (BT_TYPE_TRACKER_INFO, NULL, property);
+  if (pspec->value_type == G_TYPE_STRING)
+    return GTK_SORTER (gtk_string_sorter_new (expression));
+  return GTK_SORTER (gtk_numeric_sorter_new (expression));
+}
+
 static GtkColumnViewColumn *
 add_column (GtkColumnView      *view,
             const char         *title,
@@ -204,35 +223,8 @@ add_column (GtkColumnView      *view,
             gboolean            expand,
             int                 fixed_width)
 {
-  g_autoptr(GtkColumnViewColumn) column = gtk_column_view_column_new (title, factory);
-
-  gtk_column_view_column_set_expand (column, expand);
-  gtk_column_view_column_set_resizable (column, TRUE);
-  if (fixed_width > 0)
-    gtk_column_view_column_set_fixed_width (column, fixed_width);
-  if (sort_property != NULL)
-    {
-      GtkExpression *expression = gtk_property_expression_new (BT_TYPE_TRACKER_INFO, NULL,
-                                                               sort_property);
-      GParamSpec *pspec = g_object_class_find_property (g_type_class_peek (BT_TYPE_TRACKER_INFO),
-                                                        sort_property);
-      g_autoptr(GtkSorter) sorter = NULL;
-
-      if (pspec->value_type == G_TYPE_STRING)
-        sorter = GTK_SORTER (gtk_string_sorter_new (expression));
-      else if (G_TYPE_IS_ENUM (pspec->value_type))
-        {
-          /* GtkNumericSorter takes no enums. */
-          gtk_expression_unref (expression);
-          sorter = GTK_SORTER (gtk_custom_sorter_new (compare_state, NULL, NULL));
-        }
-      else
-        sorter = GTK_SORTER (gtk_numeric_sorter_new (expression));
-      gtk_column_view_column_set_sorter (column, sorter);
-    }
-  gtk_column_view_append_column (view, column);
-  /* The view holds it. */
-  return column;
+  return bt_cell_append_column (view, title, factory, sorter_for (sort_property), expand,
+                                fixed_width);
 }
 
 static GtkListItemFactory *
@@ -257,7 +249,8 @@ bt_tracker_columns_setup (GtkColumnView *view)
 
   g_return_if_fail (GTK_IS_COLUMN_VIEW (view));
 
-  g_type_ensure (BT_TYPE_TRACKER_INFO);
+  /* sorter_for() looks properties up in the class. */
+  g_type_class_unref (g_type_class_ref (BT_TYPE_TRACKER_INFO));
 
   tier = add_column (view, _("Tier"), custom ("tier", tier_format, TRUE), "tier", FALSE, 50);
   add_column (view, _("URL"), bt_cell_factory_new ("url", BT_CELL_TEXT), "url", TRUE, -1);

@@ -1250,18 +1250,10 @@ test_trackers (AppFixture    *fixture,
   bt_fake_udp_tracker_set_answer (udp, 1800, 5, 7, 0, NULL, 0);
   udp_url = bt_fake_udp_tracker_get_url (udp);
   {
-    /* Bound, never listening: HTTP connects are refused at once. */
-    g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-    g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-    g_autoptr(GSocketAddress) bound = NULL;
+    guint16 port;
 
-    closed = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-    g_assert_no_error (error);
-    g_assert_true (g_socket_bind (closed, any, FALSE, &error));
-    bound = g_socket_get_local_address (closed, &error);
-    g_assert_no_error (error);
-    dead_url = g_strdup_printf ("http://127.0.0.1:%u/announce",
-                                g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+    closed = bt_test_bind_refusing_port (&port);
+    dead_url = g_strdup_printf ("http://127.0.0.1:%u/announce", port);
   }
 
   source = g_build_filename (fixture->tmp, "source", "Tracked.bin", NULL);

@@ -25,30 +25,9 @@ typedef struct
   char              *udp_url;
   char              *http_url;
   char              *dead_url;
+  GSocket           *refusing;   /* holds the dead URL's port */
   BtSession         *session;
 } Fixture;
-
-static char *
-closed_port_url (void)
-{
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GError) error = NULL;
-  guint16 port;
-
-  /* A port that was free a moment ago and has nobody listening: connects
-   * are refused at once. */
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  g_assert_no_error (error);
-  g_socket_bind (socket, any, FALSE, &error);
-  g_assert_no_error (error);
-  bound = g_socket_get_local_address (socket, &error);
-  g_assert_no_error (error);
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  return g_strdup_printf ("http://127.0.0.1:%u/announce", port);
-}
 
 static void
 fixture_set_up (Fixture       *fixture,
@@ -66,7 +45,12 @@ fixture_set_up (Fixture       *fixture,
   fixture->udp_url = bt_fake_udp_tracker_get_url (fixture->udp);
   fixture->http = bt_fake_http_tracker_new ();
   fixture->http_url = bt_fake_http_tracker_get_url (fixture->http, "/announce");
-  fixture->dead_url = closed_port_url ();
+  {
+    guint16 port;
+
+    fixture->refusing = bt_test_bind_refusing_port (&port);
+    fixture->dead_url = g_strdup_printf ("http://127.0.0.1:%u/announce", port);
+  }
 
   config.download_dir = fixture->download_dir;
   fixture->session = bt_session_new (&config, &error);
@@ -80,6 +64,7 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->session);
   g_clear_pointer (&fixture->udp, bt_fake_udp_tracker_free);
   g_clear_pointer (&fixture->http, bt_fake_http_tracker_free);
+  g_clear_object (&fixture->refusing);
   bt_test_remove_tree (fixture->tmpdir);
   g_free (fixture->tmpdir);
   g_free (fixture->download_dir);

@@ -57,4 +57,9 @@ gboolean  bt_test_stop_process      (GSubprocess *process,
 char     *bt_test_source_path       (const char  *first_element,
                                      ...) G_GNUC_NULL_TERMINATED;
 
+/* A TCP socket bound to a free port of 127.0.0.1 and not listening: while
+ * it lives, connections to @out_port are refused at once, and nobody else
+ * can take the port. For a "dead tracker" URL. */
+GSocket  *bt_test_bind_refusing_port (guint16     *out_port);
+
 G_END_DECLS
