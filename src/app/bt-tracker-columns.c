@@ -5,9 +5,8 @@
  *   trackers_view: GtkNoSelection ← GtkSortListModel ← bt_torrent_get_trackers()
  *
  * Each cell follows its row's BtTrackerInfo through "notify". The two
- * time columns read relative to now ("5 min ago", "in 25 min"), so a bound
- * time cell also refreshes itself every second: a torrent has a handful
- * of trackers and only the visible rows are bound.
+ * time columns read relative to now ("5 min ago", "in 25 min"), so a time
+ * cell also refreshes itself every second while it is on screen.
  */
 #define G_LOG_DOMAIN "bt-app"
 #include "config.h"
@@ -111,6 +110,33 @@ time_cell_notify_cb (GObject     *item,
 }
 
 static void
+remove_source (gpointer data)
+{
+  g_source_remove (GPOINTER_TO_UINT (data));
+}
+
+/* The clock runs only while the cell is on screen: the Trackers page
+ * left for another, or the window hidden, costs no wakeups. */
+static void
+time_label_map_cb (GtkWidget   *label,
+                   GtkListItem *list_item)
+{
+  guint tick_id = g_timeout_add_seconds (1, time_cell_tick_cb, list_item);
+
+  g_source_set_name_by_id (tick_id, "[bt-app] tracker time cell");
+  g_object_set_data_full (G_OBJECT (label), "bt-time-tick", GUINT_TO_POINTER (tick_id),
+                          remove_source);
+  time_cell_update (list_item);
+}
+
+static void
+time_label_unmap_cb (GtkWidget   *label,
+                     GtkListItem *list_item)
+{
+  g_object_set_data (G_OBJECT (label), "bt-time-tick", NULL);
+}
+
+static void
 time_setup_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *list_item,
                const TimeColumn         *column)
@@ -122,13 +148,9 @@ time_setup_cb (GtkSignalListItemFactory *factory,
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   gtk_widget_add_css_class (label, "numeric");
   g_object_set_data (G_OBJECT (list_item), "bt-time-column", (gpointer) column);
+  g_signal_connect (label, "map", G_CALLBACK (time_label_map_cb), list_item);
+  g_signal_connect (label, "unmap", G_CALLBACK (time_label_unmap_cb), list_item);
   gtk_list_item_set_child (list_item, label);
-}
-
-static void
-remove_source (gpointer data)
-{
-  g_source_remove (GPOINTER_TO_UINT (data));
 }
 
 static void
@@ -138,16 +160,10 @@ time_bind_cb (GtkSignalListItemFactory *factory,
 {
   GObject *item = bt_cell_get_item (list_item);
   g_autofree char *signal = g_strconcat ("notify::", column->property, NULL);
-  guint tick_id;
 
   if (item == NULL)
     return;
   g_signal_connect_object (item, signal, G_CALLBACK (time_cell_notify_cb), list_item, 0);
-  tick_id = g_timeout_add_seconds (1, time_cell_tick_cb, list_item);
-  g_source_set_name_by_id (tick_id, "[bt-app] tracker time cell");
-  /* Removed on unbind, or with the list item if it goes first. */
-  g_object_set_data_full (G_OBJECT (list_item), "bt-time-tick",
-                          GUINT_TO_POINTER (tick_id), remove_source);
   time_cell_update (list_item);
 }
 
@@ -160,7 +176,6 @@ time_unbind_cb (GtkSignalListItemFactory *factory,
 
   if (item != NULL)
     g_signal_handlers_disconnect_by_func (item, time_cell_notify_cb, list_item);
-  g_object_set_data (G_OBJECT (list_item), "bt-time-tick", NULL);
 }
 
 static GtkListItemFactory *
