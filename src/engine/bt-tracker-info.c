@@ -14,18 +14,9 @@
 
 struct _BtTrackerInfo
 {
-  GObject         parent_instance;
+  GObject          parent_instance;
 
-  char           *url;
-  guint           tier;
-  BtTrackerState  state;
-  gint64          last_announce;
-  gint64          next_announce;
-  char           *last_error;
-  char           *warning;
-  gint64          seeders;
-  gint64          leechers;
-  gint64          downloaded;
+  BtTrackerStatus  status;   /* the last snapshot, owned */
 };
 
 enum {
@@ -87,9 +78,7 @@ bt_tracker_info_finalize (GObject *object)
 {
   BtTrackerInfo *self = (BtTrackerInfo *) object;
 
-  g_free (self->url);
-  g_free (self->last_error);
-  g_free (self->warning);
+  bt_tracker_status_clear (&self->status);
   G_OBJECT_CLASS (bt_tracker_info_parent_class)->finalize (object);
 }
 
@@ -104,34 +93,34 @@ bt_tracker_info_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_URL:
-      g_value_set_string (value, self->url);
+      g_value_set_string (value, self->status.url);
       break;
     case PROP_TIER:
-      g_value_set_uint (value, self->tier);
+      g_value_set_uint (value, self->status.tier);
       break;
     case PROP_STATE:
-      g_value_set_enum (value, self->state);
+      g_value_set_enum (value, self->status.state);
       break;
     case PROP_LAST_ANNOUNCE:
-      g_value_set_int64 (value, self->last_announce);
+      g_value_set_int64 (value, self->status.last_announce);
       break;
     case PROP_NEXT_ANNOUNCE:
-      g_value_set_int64 (value, self->next_announce);
+      g_value_set_int64 (value, self->status.next_announce);
       break;
     case PROP_LAST_ERROR:
-      g_value_set_string (value, self->last_error);
+      g_value_set_string (value, self->status.last_error);
       break;
     case PROP_WARNING:
-      g_value_set_string (value, self->warning);
+      g_value_set_string (value, self->status.warning);
       break;
     case PROP_SEEDERS:
-      g_value_set_int64 (value, self->seeders);
+      g_value_set_int64 (value, self->status.seeders);
       break;
     case PROP_LEECHERS:
-      g_value_set_int64 (value, self->leechers);
+      g_value_set_int64 (value, self->status.leechers);
       break;
     case PROP_DOWNLOADED:
-      g_value_set_int64 (value, self->downloaded);
+      g_value_set_int64 (value, self->status.downloaded);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -167,9 +156,9 @@ bt_tracker_info_class_init (BtTrackerInfoClass *klass)
 static void
 bt_tracker_info_init (BtTrackerInfo *self)
 {
-  self->seeders = -1;
-  self->leechers = -1;
-  self->downloaded = -1;
+  self->status.seeders = -1;
+  self->status.leechers = -1;
+  self->status.downloaded = -1;
 }
 
 /* Private API */
@@ -179,7 +168,7 @@ bt_tracker_info_new (const BtTrackerStatus *status)
 {
   BtTrackerInfo *self = g_object_new (BT_TYPE_TRACKER_INFO, NULL);
 
-  self->url = g_strdup (status->url);
+  self->status.url = g_strdup (status->url);
   bt_tracker_info_update (self, status);
   return self;
 }
@@ -190,24 +179,26 @@ void
 bt_tracker_info_update (BtTrackerInfo         *self,
                         const BtTrackerStatus *status)
 {
+  BtTrackerStatus *mine = &self->status;
+
   g_object_freeze_notify (G_OBJECT (self));
-  if (self->tier != status->tier)
+  if (mine->tier != status->tier)
     {
-      self->tier = status->tier;
+      mine->tier = status->tier;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIER]);
     }
-  if (self->state != status->state)
+  if (mine->state != status->state)
     {
-      self->state = status->state;
+      mine->state = status->state;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
     }
-  set_int64 (self, &self->last_announce, status->last_announce, PROP_LAST_ANNOUNCE);
-  set_int64 (self, &self->next_announce, status->next_announce, PROP_NEXT_ANNOUNCE);
-  set_string (self, &self->last_error, status->last_error, PROP_LAST_ERROR);
-  set_string (self, &self->warning, status->warning, PROP_WARNING);
-  set_int64 (self, &self->seeders, status->seeders, PROP_SEEDERS);
-  set_int64 (self, &self->leechers, status->leechers, PROP_LEECHERS);
-  set_int64 (self, &self->downloaded, status->downloaded, PROP_DOWNLOADED);
+  set_int64 (self, &mine->last_announce, status->last_announce, PROP_LAST_ANNOUNCE);
+  set_int64 (self, &mine->next_announce, status->next_announce, PROP_NEXT_ANNOUNCE);
+  set_string (self, &mine->last_error, status->last_error, PROP_LAST_ERROR);
+  set_string (self, &mine->warning, status->warning, PROP_WARNING);
+  set_int64 (self, &mine->seeders, status->seeders, PROP_SEEDERS);
+  set_int64 (self, &mine->leechers, status->leechers, PROP_LEECHERS);
+  set_int64 (self, &mine->downloaded, status->downloaded, PROP_DOWNLOADED);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -217,68 +208,68 @@ const char *
 bt_tracker_info_get_url (BtTrackerInfo *self)
 {
   g_return_val_if_fail (BT_IS_TRACKER_INFO (self), NULL);
-  return self->url;
+  return self->status.url;
 }
 
 guint
 bt_tracker_info_get_tier (BtTrackerInfo *self)
 {
   g_return_val_if_fail (BT_IS_TRACKER_INFO (self), 0);
-  return self->tier;
+  return self->status.tier;
 }
 
 BtTrackerState
 bt_tracker_info_get_state (BtTrackerInfo *self)
 {
   g_return_val_if_fail (BT_IS_TRACKER_INFO (self), BT_TRACKER_STATE_IDLE);
-  return self->state;
+  return self->status.state;
 }
 
 gint64
 bt_tracker_info_get_last_announce (BtTrackerInfo *self)
 {
   g_return_val_if_fail (BT_IS_TRACKER_INFO (self), 0);
-  return self->last_announce;
+  return self->status.last_announce;
 }
 
 gint64
 bt_tracker_info_get_next_announce (BtTrackerInfo *self)
 {
   g_return_val_if_fail (BT_IS_TRACKER_INFO (self), 0);
-  return self->next_announce;
+  return self->status.next_announce;
 }
 
 const char *
 bt_tracker_info_get_last_error (BtTrackerInfo *self)
 {
   g_return_val_if_fail (BT_IS_TRACKER_INFO (self), NULL);
-  return self->last_error;
+  return self->status.last_error;
 }
 
 const char *
 bt_tracker_info_get_warning (BtTrackerInfo *self)
 {
   g_return_val_if_fail (BT_IS_TRACKER_INFO (self), NULL);
-  return self->warning;
+  return self->status.warning;
 }
 
 gint64
 bt_tracker_info_get_seeders (BtTrackerInfo *self)
 {
   g_return_val_if_fail (BT_IS_TRACKER_INFO (self), -1);
-  return self->seeders;
+  return self->status.seeders;
 }
 
 gint64
 bt_tracker_info_get_leechers (BtTrackerInfo *self)
 {
   g_return_val_if_fail (BT_IS_TRACKER_INFO (self), -1);
-  return self->leechers;
+  return self->status.leechers;
 }
 
 gint64
 bt_tracker_info_get_downloaded (BtTrackerInfo *self)
 {
   g_return_val_if_fail (BT_IS_TRACKER_INFO (self), -1);
-  return self->downloaded;
+  return self->status.downloaded;
 }
