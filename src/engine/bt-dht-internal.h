@@ -107,7 +107,9 @@ struct _BtDht
   gboolean       bootstrapping;
   GArray        *seeds;          /* of BtKrpcNode, id unknown */
   GStrv          bootstrap_nodes;
-  gint64         last_bootstrap;
+  GSource       *bootstrap_retry; /* pending while the table is empty */
+  guint          bootstrap_retry_ms;
+  guint          bootstrap_retry_first_ms;
 
   GHashTable    *storage;        /* GBytes info-hash → GArray of StoredPeer */
   guint8         secret[BT_DHT_SECRET_LENGTH];
@@ -176,6 +178,7 @@ void             _bt_dht_add_seed              (BtDht               *self,
                                                 const guint8        *ip,
                                                 guint16              port);
 void             _bt_dht_bootstrap_from_names  (BtDht               *self);
+void             _bt_dht_schedule_bootstrap_retry (BtDht            *self);
 
 /* bt-dht-server.c */
 void             _bt_dht_new_secret            (BtDht               *self);

@@ -120,6 +120,7 @@ lookup_finish (Lookup *lookup)
     {
       self->bootstrapping = FALSE;
       g_debug ("Bootstrap done: %u nodes", bt_dht_table_get_n_nodes (self->table));
+      _bt_dht_schedule_bootstrap_retry (self);
     }
 
   /* The callback may drop the last reference to the node. */
@@ -337,11 +338,11 @@ bootstrap_run (BtDht *self)
   if (self->seeds->len == 0 && bt_dht_table_get_n_nodes (self->table) == 0)
     {
       g_debug ("Nothing to bootstrap from");
+      _bt_dht_schedule_bootstrap_retry (self);
       _bt_dht_start_waiting_lookups (self);
       return;
     }
   self->bootstrapping = TRUE;
-  self->last_bootstrap = _bt_dht_now_us ();
   lookup = _bt_dht_lookup_new (self, BT_KRPC_METHOD_FIND_NODE, bt_dht_table_get_own_id (self->table));
   lookup->is_bootstrap = TRUE;
   _bt_dht_lookup_submit (lookup);

@@ -26,6 +26,8 @@ void  _bt_dht_get_stats        (BtDht      *self,
 void  _bt_dht_set_timeouts     (BtDht      *self,
                                 guint       query_timeout_ms,
                                 guint       maintenance_interval_ms);
+void  _bt_dht_set_bootstrap_retry (BtDht      *self,
+                                   guint       first_ms);
 void  _bt_dht_set_bucket_refresh (BtDht      *self,
                                   guint       refresh_ms);
 void  _bt_dht_set_rate_limits  (BtDht      *self,

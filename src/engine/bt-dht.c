@@ -147,11 +147,42 @@ _bt_dht_notify_n_nodes (BtDht *self)
 {
   guint n = bt_dht_table_get_n_nodes (self->table);
 
+  if (n > 0)
+    {
+      _bt_dht_destroy_source (&self->bootstrap_retry);
+      self->bootstrap_retry_ms = self->bootstrap_retry_first_ms;
+    }
   if (n != self->last_n_nodes)
     {
       self->last_n_nodes = n;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_NODES]);
     }
+}
+
+static gboolean
+bootstrap_retry_cb (gpointer user_data)
+{
+  BtDht *self = user_data;
+
+  g_clear_pointer (&self->bootstrap_retry, g_source_unref);
+  if (bt_dht_table_get_n_nodes (self->table) == 0 && !self->bootstrapping && self->resolving == 0)
+    {
+      self->bootstrap_retry_ms = MIN (self->bootstrap_retry_ms * 2, BT_DHT_BOOTSTRAP_RETRY_MAX_S * 1000);
+      _bt_dht_bootstrap_from_names (self);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* With no node in the table, nothing else would ever bring us into the
+ * network: the bootstrap nodes are asked again, sooner at first. */
+void
+_bt_dht_schedule_bootstrap_retry (BtDht *self)
+{
+  if (self->bootstrap_nodes == NULL || self->bootstrap_retry != NULL || self->socket == NULL
+      || bt_dht_table_get_n_nodes (self->table) > 0)
+    return;
+  g_debug ("No DHT node yet; bootstrapping again in %u s", self->bootstrap_retry_ms / 1000);
+  self->bootstrap_retry = _bt_dht_attach_timeout (self, self->bootstrap_retry_ms, bootstrap_retry_cb, self);
 }
 
 /* Outgoing queries */
@@ -435,14 +466,9 @@ maintenance_cb (gpointer user_data)
 
   if (bt_dht_table_get_n_nodes (self->table) == 0)
     {
-      /* Lost every node (or never had one, e.g. offline at start): try
-       * the bootstrap nodes again, now and then. */
-      if (self->bootstrap_nodes != NULL && !self->bootstrapping && self->resolving == 0
-          && now - self->last_bootstrap >= 5 * 60 * G_USEC_PER_SEC)
-        {
-          self->last_bootstrap = now;
-          _bt_dht_bootstrap_from_names (self);
-        }
+      /* Lost every node since: back to the bootstrap nodes. */
+      if (!self->bootstrapping && self->resolving == 0)
+        _bt_dht_schedule_bootstrap_retry (self);
       return G_SOURCE_CONTINUE;
     }
 
@@ -478,6 +504,7 @@ bt_dht_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   _bt_dht_destroy_source (&self->read_source);
   _bt_dht_destroy_source (&self->maintenance);
+  _bt_dht_destroy_source (&self->bootstrap_retry);
   g_hash_table_remove_all (self->pending);
 
   /* Lookups end without a last callback: the caller is going away too. */
@@ -585,6 +612,8 @@ bt_dht_init (BtDht *self)
   self->query_timeout_ms = BT_DHT_QUERY_TIMEOUT_MS;
   self->maintenance_interval_ms = BT_DHT_MAINTENANCE_INTERVAL_S * 1000;
   self->bucket_refresh_ms = BT_DHT_BUCKET_REFRESH_S * 1000;
+  self->bootstrap_retry_first_ms = BT_DHT_BOOTSTRAP_RETRY_FIRST_S * 1000;
+  self->bootstrap_retry_ms = self->bootstrap_retry_first_ms;
   self->next_transaction_id = (guint16) g_random_int_range (0, 65536);
   self->buffer = g_malloc (BT_DHT_MAX_PACKET + 1);
   _bt_dht_new_secret (self);
@@ -893,6 +922,16 @@ _bt_dht_set_timeouts (BtDht *self,
   self->query_timeout_ms = query_timeout_ms;
   self->maintenance_interval_ms = maintenance_interval_ms;
   restart_maintenance (self);
+}
+
+void
+_bt_dht_set_bootstrap_retry (BtDht *self,
+                             guint  first_ms)
+{
+  g_return_if_fail (BT_IS_DHT (self));
+
+  self->bootstrap_retry_first_ms = first_ms;
+  self->bootstrap_retry_ms = first_ms;
 }
 
 void

@@ -488,6 +488,12 @@
 /* The maintenance timer: the only timer that runs while the DHT is idle. */
 #define BT_DHT_MAINTENANCE_INTERVAL_S 60
 
+/* A bootstrap that left the table empty (offline at login, or the other
+ * node not listening yet) is tried again after this long, doubling each
+ * time up to the maximum; the first node that answers resets it. */
+#define BT_DHT_BOOTSTRAP_RETRY_FIRST_S 10
+#define BT_DHT_BOOTSTRAP_RETRY_MAX_S (5 * 60)
+
 /* Tokens (BEP 5) come from a secret that changes this often; the previous
  * secret is accepted too, so a token is good for 5 to 10 minutes. */
 #define BT_DHT_TOKEN_ROTATION_S (5 * 60)

@@ -79,6 +79,7 @@ struct _BtSession
   BtDht           *dht;
   BtLsd           *lsd;
   GStrv            dht_bootstrap;
+  gboolean         dht_has_nodes;
   int              lock_fd;
   guint            n_pending;
   GCancellable    *cancellable;
@@ -601,6 +602,29 @@ dht_lookup (BtSession *self,
                                         g_object_ref (entry->torrent), g_object_unref);
 }
 
+/* The DHT just found its first node (bootstrapped late: offline at
+ * start, or the bootstrap node was not up yet). A lookup that ran before
+ * reached nobody, and a seed's would not come again for a quarter hour,
+ * so every torrent not asking right now asks at once. */
+static void
+dht_n_nodes_cb (BtDht      *dht,
+                GParamSpec *pspec,
+                gpointer    user_data)
+{
+  BtSession *self = user_data;
+  gboolean has_nodes = bt_dht_get_n_nodes (dht) > 0;
+
+  if (has_nodes && !self->dht_has_nodes)
+    for (guint i = 0; i < self->queue->len; i++)
+      {
+        Entry *entry = g_ptr_array_index (self->queue, i);
+
+        if (entry->dht_lookup == 0)
+          entry->next_dht_us = 0;
+      }
+  self->dht_has_nodes = has_nodes;
+}
+
 /* Once a second: the totals the UI shows, and the resume records of the
  * torrents whose figures moved (the store writes each at most every few
  * seconds). Idle torrents cost nothing here beyond a comparison. */
@@ -908,6 +932,8 @@ start_dht (BtSession *self)
       return;
     }
   g_object_set_data (G_OBJECT (self->dht), "bt-session", self);
+  self->dht_has_nodes = FALSE;
+  g_signal_connect_object (self->dht, "notify::n-nodes", G_CALLBACK (dht_n_nodes_cb), self, 0);
   if (path != NULL && g_file_get_contents (path, &contents, &length, NULL))
     {
       g_autoptr(GBytes) nodes = g_bytes_new_take (g_steal_pointer (&contents), length);

@@ -403,6 +403,46 @@ test_maintenance (void)
     g_object_unref (nodes[i]);
 }
 
+/* The bootstrap node comes up after us (a seeder started just before its
+ * tracker-less swarm's router, a laptop offline at login): we ask again,
+ * backing off, and join once it answers, not minutes later. */
+static void
+test_bootstrap_late (void)
+{
+  g_autoptr(BtDht) dht = new_node ();
+  g_autoptr(BtDht) late = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  const char *bootstrap[2] = { NULL, NULL };
+  BtDhtStats stats;
+  guint16 port;
+
+  {
+    /* A UDP port with nobody on it, for now. */
+    g_autoptr(BtDht) placeholder = new_node ();
+
+    port = bt_dht_get_port (placeholder);
+  }
+  address = g_strdup_printf ("127.0.0.1:%u", port);
+  bootstrap[0] = address;
+  _bt_dht_set_bootstrap_retry (dht, 100);
+  bt_dht_bootstrap (dht, bootstrap);
+
+  /* Asked at 0, then after 0.1 + 0.2 + 0.4 + 0.8 s of back-off, each ask
+   * waiting out its 0.3 s time-out: five or six in 3 s, not a flood. */
+  g_assert_false (run_until (has_nodes, dht, 3000));
+  _bt_dht_get_stats (dht, &stats);
+  g_assert_cmpuint (stats.packets_sent, >=, 3);
+  g_assert_cmpuint (stats.packets_sent, <=, 8);
+
+  late = bt_dht_new ("127.0.0.1", port, &error);
+  g_assert_no_error (error);
+  _bt_dht_set_timeouts (late, TEST_QUERY_TIMEOUT_MS, 60 * 1000);
+  /* The next ask is at most 1.6 s of back-off away. */
+  g_assert_true (run_until (has_nodes, dht, 5000));
+  g_assert_cmpuint (bt_dht_get_n_nodes (dht), ==, 1);
+}
+
 /* An offline machine: names that do not resolve are skipped, lookups end. */
 static void
 test_unresolvable (void)
@@ -753,6 +793,7 @@ main (int    argc,
   g_test_add_func ("/engine/dht/network", test_network);
   g_test_add_func ("/engine/dht/unref-in-callback", test_unref_in_callback);
   g_test_add_func ("/engine/dht/maintenance", test_maintenance);
+  g_test_add_func ("/engine/dht/bootstrap-late", test_bootstrap_late);
   g_test_add_func ("/engine/dht/unresolvable", test_unresolvable);
   g_test_add_func ("/engine/dht/hostile", test_hostile);
 
