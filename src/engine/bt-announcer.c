@@ -16,6 +16,8 @@
 #include "bt-announcer.h"
 #include "bt-error.h"
 #include "bt-limits.h"
+#include "bt-timer.h"
+#include "bt-tracker-pacer.h"
 
 typedef struct
 {
@@ -40,6 +42,8 @@ struct _BtAnnouncer
 
   GMainContext      *context;
   SoupSession       *session;
+  BtTrackerPacer    *pacer;
+  guint              pacer_ticket;     /* waiting for its turn, or 0 */
   guint8             info_hash[20];
   guint8             peer_id[20];
   guint16            port;
@@ -177,7 +181,7 @@ schedule (BtAnnouncer *self,
   delay_ms = MIN (delay_ms, G_MAXUINT);
 
   cancel_timer (self);
-  self->timer = g_timeout_source_new ((guint) delay_ms);
+  self->timer = bt_timer_source_new ((guint) delay_ms);
   g_source_set_name (self->timer, "[bt-announcer] next announce");
   g_source_set_callback (self->timer, timer_cb, self, NULL);
   g_source_attach (self->timer, self->context);
@@ -199,6 +203,9 @@ cancel_in_flight (BtAnnouncer *self)
   if (!in_flight (self))
     return;
 
+  if (self->pacer != NULL)
+    bt_tracker_pacer_cancel (self->pacer, self->pacer_ticket);
+  self->pacer_ticket = 0;
   if (tracker != NULL && tracker->state == BT_TRACKER_STATE_ANNOUNCING)
     tracker->state = tracker->last_error != NULL ? BT_TRACKER_STATE_ERROR
                    : tracker->last_announce != 0 ? BT_TRACKER_STATE_WORKING
@@ -232,14 +239,13 @@ static void announce_cb (GObject      *source,
                          gpointer      user_data);
 
 static void
-attempt (BtAnnouncer *self)
+send_attempt (BtAnnouncer *self)
 {
   Tracker *tracker = walk_tracker (self);
   BtAnnounceRequest request;
   AttemptData *data;
 
   g_assert (tracker != NULL);
-  g_assert (!in_flight (self));
 
   /* Each tracker hears "started" first, even when it takes over from one
    * that heard it already: it has never seen us. */
@@ -251,9 +257,6 @@ attempt (BtAnnouncer *self)
     self->attempt_event = BT_ANNOUNCE_EVENT_NONE;
 
   fill_request (self, &request, tracker, self->attempt_event);
-  tracker->state = BT_TRACKER_STATE_ANNOUNCING;
-
-  self->cancellable = g_cancellable_new ();
   data = g_new0 (AttemptData, 1);
   g_weak_ref_init (&data->self, self);
   data->serial = ++self->serial;
@@ -263,6 +266,34 @@ attempt (BtAnnouncer *self)
            ? bt_announce_event_to_string (self->attempt_event) : "none");
   bt_tracker_announce_async (tracker->url, &request, self->session, self->cancellable,
                              announce_cb, data);
+}
+
+static void
+pacer_ready_cb (gpointer user_data)
+{
+  BtAnnouncer *self = user_data;
+
+  self->pacer_ticket = 0;
+  send_attempt (self);
+}
+
+/* Announces to the tracker the walk is at, once the session's pacer
+ * gives a turn; it counts as in flight, and shows as announcing, from
+ * now. */
+static void
+attempt (BtAnnouncer *self)
+{
+  Tracker *tracker = walk_tracker (self);
+
+  g_assert (tracker != NULL);
+  g_assert (!in_flight (self));
+
+  tracker->state = BT_TRACKER_STATE_ANNOUNCING;
+  self->cancellable = g_cancellable_new ();
+  if (self->pacer != NULL)
+    self->pacer_ticket = bt_tracker_pacer_wait (self->pacer, pacer_ready_cb, self);
+  if (self->pacer_ticket == 0)
+    send_attempt (self);
   emit_changed (self);
 }
 
@@ -558,6 +589,7 @@ bt_announcer_dispose (GObject *object)
   cancel_in_flight (self);
   cancel_timer (self);
   g_clear_object (&self->session);
+  g_clear_pointer (&self->pacer, bt_tracker_pacer_unref);
 
   G_OBJECT_CLASS (bt_announcer_parent_class)->dispose (object);
 }
@@ -645,6 +677,26 @@ bt_announcer_new (const guint8 *info_hash,
   self->port = port;
   self->session = session != NULL ? g_object_ref (session) : NULL;
   return self;
+}
+
+/**
+ * bt_announcer_set_pacer:
+ * @pacer: (nullable): the session's pacer, shared by its announcers; %NULL
+ *   to announce without waiting for a turn
+ *
+ * Announces (except "stopped", which goes at once) start when @pacer
+ * gives them a turn.
+ */
+void
+bt_announcer_set_pacer (BtAnnouncer    *self,
+                        BtTrackerPacer *pacer)
+{
+  g_return_if_fail (BT_IS_ANNOUNCER (self));
+  g_return_if_fail (!in_flight (self));
+
+  g_clear_pointer (&self->pacer, bt_tracker_pacer_unref);
+  if (pacer != NULL)
+    self->pacer = bt_tracker_pacer_ref (pacer);
 }
 
 /**

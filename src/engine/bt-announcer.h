@@ -10,6 +10,7 @@
 #include <libsoup/soup.h>
 
 #include "bt-tracker.h"
+#include "bt-tracker-pacer.h"
 
 G_BEGIN_DECLS
 
@@ -79,6 +80,8 @@ BtAnnouncer  *bt_announcer_new              (const guint8             *info_hash
                                              const guint8             *peer_id,
                                              guint16                   port,
                                              SoupSession              *session);
+void          bt_announcer_set_pacer        (BtAnnouncer              *self,
+                                             BtTrackerPacer           *pacer);
 void          bt_announcer_add_tier         (BtAnnouncer              *self,
                                              const char * const       *urls);
 void          bt_announcer_set_port         (BtAnnouncer              *self,

@@ -111,8 +111,10 @@
 
 /* Torrents (bt-torrent). */
 
-/* The torrent's housekeeping period: rates, time-outs, new connections. */
-#define BT_TORRENT_TICK_MS 1000
+/* The torrent's housekeeping period: rates, time-outs, new connections.
+ * In whole seconds, so that GLib ticks all the torrents of a session
+ * together rather than each at its own millisecond. */
+#define BT_TORRENT_TICK_S 1
 
 /* Connections per torrent, and those still dialling or handshaking at
  * once: enough for a healthy swarm; more only adds overhead, and many
@@ -574,6 +576,12 @@
 #define BT_SESSION_DHT_SEED_INTERVAL_S 900
 /* ... and one with no peer at all asks again after this long. */
 #define BT_SESSION_DHT_RETRY_S 20
+
+/* Announces the session's torrents may start: this many at once after a
+ * quiet time, then this many a second (2,000 torrents opened together get
+ * through in 40 s; a handful never wait). */
+#define BT_SESSION_ANNOUNCE_BURST 20
+#define BT_SESSION_ANNOUNCES_PER_S 50
 
 /* Session scale (bt-session). */
 

@@ -49,6 +49,7 @@
 #include "bt-limits.h"
 #include "bt-resume-store.h"
 #include "bt-sha1.h"
+#include "bt-timer.h"
 
 #define RESUME_SUFFIX ".resume"
 #define TORRENT_SUFFIX ".torrent"
@@ -1184,7 +1185,7 @@ bt_resume_store_schedule_full (BtResumeStore  *self,
 
   if (entry->queued || entry->timer != NULL)
     return;
-  entry->timer = g_timeout_source_new (self->interval_ms);
+  entry->timer = bt_timer_source_new (self->interval_ms);
   g_source_set_static_name (entry->timer, "[bt] resume write");
   g_source_set_callback (entry->timer, timer_cb, entry_ref (entry), entry_unref);
   g_source_attach (entry->timer, self->context);

@@ -27,6 +27,7 @@
 #include "bt-resume-store.h"
 #include "bt-session.h"
 #include "bt-session-files.h"
+#include "bt-sha1.h"
 #include "bt-wire.h"
 
 /* An accepted connection whose handshake has not told us its torrent yet.
@@ -53,6 +54,8 @@ typedef struct
   gboolean   dirty;     /* its resume record is out of date */
   guint64    saved_uploaded;
   guint64    saved_downloaded;
+  guint8     saved_digest[BT_SHA1_LENGTH]; /* of the last record saved */
+  gboolean   has_saved_digest;
   guint      dht_lookup;      /* a DHT lookup in flight, or 0 */
   gint64     next_dht_us;     /* when to ask the DHT next */
 } Entry;
@@ -67,6 +70,7 @@ struct _BtSession
   char            *download_dir;
   guint8           peer_id[20];
   SoupSession     *soup_session;
+  BtTrackerPacer  *tracker_pacer;
   GSocketService  *service;
   guint16          port;
   GListStore      *torrents;
@@ -292,6 +296,32 @@ make_resume (BtSession *self,
   return resume;
 }
 
+/* What a record says, but for the sizes and times of its files: those
+ * are read from the disk when it is written, and change only when the
+ * torrent writes data, which changes its pieces too. */
+static void
+resume_digest (const BtResume *resume,
+               gboolean        trusted,
+               guint8         *out_digest)
+{
+  g_autoptr(BtResume) plain = bt_resume_copy (resume);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA1);
+  gsize length = BT_SHA1_LENGTH;
+  guint8 flag = trusted ? 1 : 0;
+
+  for (guint i = 0; i < plain->n_files; i++)
+    {
+      plain->files[i].size = 0;
+      plain->files[i].mtime = 0;
+      plain->files[i].mtime_nsec = 0;
+    }
+  bytes = bt_resume_to_bytes (plain);
+  g_checksum_update (checksum, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_checksum_update (checksum, &flag, 1);
+  g_checksum_get_digest (checksum, out_digest, &length);
+}
+
 static void
 save_entry (BtSession *self,
             Entry     *entry)
@@ -305,6 +335,18 @@ save_entry (BtSession *self,
   resume = make_resume (self, entry, &trusted);
   entry->saved_uploaded = resume->uploaded;
   entry->saved_downloaded = resume->downloaded;
+  {
+    guint8 digest[BT_SHA1_LENGTH];
+
+    /* Every start of a seed changes its state twice and would rewrite
+     * the same record, syncing its files first: with thousands of
+     * torrents, seconds of disk work for nothing. */
+    resume_digest (resume, trusted, digest);
+    if (entry->has_saved_digest && memcmp (digest, entry->saved_digest, sizeof digest) == 0)
+      return;
+    memcpy (entry->saved_digest, digest, sizeof digest);
+    entry->has_saved_digest = TRUE;
+  }
   if (trusted && bt_torrent_get_metainfo (entry->torrent) != NULL)
     bt_resume_store_schedule_full (self->store, resume->info_hash, resume,
                                    bt_torrent_get_metainfo (entry->torrent));
@@ -503,6 +545,7 @@ fill_torrent_config (BtSession       *self,
   memcpy (config->peer_id, self->peer_id, 20);
   config->port = self->port;
   config->soup_session = self->soup_session;
+  config->tracker_pacer = self->tracker_pacer;
   config->max_peers = self->config.max_peers_per_torrent;
   config->skip_check = skip_check;
   config->budget = self->budget;
@@ -717,6 +760,7 @@ bt_session_finalize (GObject *object)
   g_clear_pointer (&self->upload_limit, bt_rate_limit_unref);
   g_clear_pointer (&self->download_limit, bt_rate_limit_unref);
   g_clear_object (&self->soup_session);
+  g_clear_pointer (&self->tracker_pacer, bt_tracker_pacer_unref);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->bind_address, g_free);
   g_clear_pointer (&self->state_dir, g_free);
@@ -889,6 +933,7 @@ bt_session_new (const BtSessionConfig  *config,
   self->download_limit = bt_rate_limit_new (config->download_limit, NULL);
   self->soup_session = soup_session_new_with_options ("user-agent", "bTorrent/" PACKAGE_VERSION,
                                                       NULL);
+  self->tracker_pacer = bt_tracker_pacer_new (BT_SESSION_ANNOUNCES_PER_S, BT_SESSION_ANNOUNCE_BURST);
   if (!listen_on (self, error))
     return NULL;
   self->config.dht_bootstrap_nodes = NULL;
@@ -1133,8 +1178,13 @@ restore_torrent (BtSession *self,
 
   if (resume->have != NULL
       && bt_resume_files_unchanged (resume, saved->meta, save_path, NULL))
-    bt_torrent_restore (torrent, resume->have, resume->uploaded, resume->downloaded,
-                        resume->time_added, resume->time_completed);
+    {
+      bt_torrent_restore (torrent, resume->have, resume->uploaded, resume->downloaded,
+                          resume->time_added, resume->time_completed);
+      /* The record on disk is up to date, file times included. */
+      resume_digest (resume, TRUE, entry->saved_digest);
+      entry->has_saved_digest = TRUE;
+    }
   else
     {
       g_message ("%s: its files changed since the last run; checking them",

@@ -1714,7 +1714,7 @@ wake_tick (BtTorrent *self)
   if (self->state != BT_TORRENT_STATE_DOWNLOADING && self->state != BT_TORRENT_STATE_SEEDING)
     return;
   g_clear_handle_id (&self->tick_id, g_source_remove);
-  self->tick_id = g_timeout_add (BT_TORRENT_TICK_MS, tick_cb, self);
+  self->tick_id = g_timeout_add_seconds (BT_TORRENT_TICK_S, tick_cb, self);
   self->tick_periodic = TRUE;
 }
 
@@ -1876,6 +1876,7 @@ ensure_announcer (BtTorrent *self)
 
   self->announcer = bt_announcer_new (self->info_hash, self->config.peer_id,
                                       self->config.port, self->config.soup_session);
+  bt_announcer_set_pacer (self->announcer, self->config.tracker_pacer);
   g_signal_connect_object (self->announcer, "peers-found",
                            G_CALLBACK (peers_found_cb), self, 0);
   g_signal_connect_object (self->announcer, "trackers-changed",
@@ -1990,6 +1991,7 @@ bt_torrent_finalize (GObject *object)
   g_clear_pointer (&self->have, bt_bitfield_free);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->config.soup_session);
+  g_clear_pointer (&self->config.tracker_pacer, bt_tracker_pacer_unref);
   g_clear_object (&self->config.lsd);
   g_clear_pointer (&self->config.budget, bt_peer_budget_unref);
   g_clear_pointer (&self->known, g_hash_table_unref);
@@ -2243,6 +2245,8 @@ torrent_new_common (const guint8          *info_hash,
     g_object_ref (self->config.lsd);
   if (self->config.soup_session != NULL)
     g_object_ref (self->config.soup_session);
+  if (self->config.tracker_pacer != NULL)
+    bt_tracker_pacer_ref (self->config.tracker_pacer);
   else
     self->config.soup_session = soup_session_new ();
 

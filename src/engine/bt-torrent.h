@@ -71,6 +71,7 @@ void          bt_peer_budget_unref (BtPeerBudget *budget);
  * @peer_id: our peer id for this session
  * @port: the port we announce
  * @soup_session: (nullable): shared HTTP session for trackers
+ * @tracker_pacer: (nullable): the session's pace for starting announces
  * @max_peers: connections to keep at most (0 for the default)
  * @skip_check: trust that nothing of the torrent is on disk yet (for
  *   tests and benchmarks that start from an empty folder)
@@ -92,6 +93,7 @@ typedef struct
   guint8       peer_id[20];
   guint16      port;
   SoupSession *soup_session;
+  BtTrackerPacer *tracker_pacer;
   guint        max_peers;
   gboolean     skip_check;
   BtPeerBudget *budget;

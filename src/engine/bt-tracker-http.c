@@ -11,6 +11,7 @@
 #include "bt-error.h"
 #include "bt-limits.h"
 #include "bt-tracker-http.h"
+#include "bt-timer.h"
 
 typedef struct
 {
@@ -784,7 +785,7 @@ http_op_start (const char          *url,
   op->timeout_ms = g_atomic_int_get (&http_timeout_override_ms);
   if (op->timeout_ms == 0)
     op->timeout_ms = BT_TRACKER_HTTP_TIMEOUT_MS;
-  op->timeout_source = g_timeout_source_new (op->timeout_ms);
+  op->timeout_source = bt_timer_source_new (op->timeout_ms);
   g_source_set_name (op->timeout_source, "[bt-tracker-http] timeout");
   g_source_set_callback (op->timeout_source, timeout_cb, op, NULL);
   g_source_attach (op->timeout_source, g_task_get_context (task));

@@ -662,6 +662,54 @@ test_udp (Fixture       *fixture,
   g_assert_cmpint (bt_fake_udp_tracker_get_last_announce (udp)->num_want, ==, 0);
 }
 
+/* Announcers sharing a session's pacer start one turn at a time, and one
+ * that goes away while it waits never sends its announce. */
+static void
+test_paced (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autoptr(BtTrackerPacer) pacer = bt_tracker_pacer_new (5, 1);
+  BtAnnouncer *others[3];
+  gint64 started = g_get_monotonic_time ();
+
+  add_tier (fixture, fixture->good_url, NULL);
+  bt_announcer_set_pacer (fixture->announcer, pacer);
+  for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+    {
+      const char *urls[] = { fixture->good_url, NULL };
+
+      others[i] = bt_announcer_new (info_hash, peer_id, (guint16) (6882 + i), fixture->session);
+      bt_announcer_add_tier (others[i], urls);
+      bt_announcer_set_pacer (others[i], pacer);
+    }
+
+  /* The burst of one goes at once; the others wait, shown as announcing. */
+  bt_announcer_start (fixture->announcer);
+  for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+    bt_announcer_start (others[i]);
+  g_assert_cmpuint (bt_tracker_pacer_get_n_waiting (pacer), ==, 3);
+  g_assert_cmpint (tracker_state (fixture, fixture->good_url), ==, BT_TRACKER_STATE_ANNOUNCING);
+  {
+    g_autoptr(GArray) trackers = bt_announcer_get_trackers (others[2]);
+
+    g_assert_cmpint (find_status (trackers, fixture->good_url)->state, ==,
+                     BT_TRACKER_STATE_ANNOUNCING);
+  }
+  WAIT_FOR (fixture->peers_found == 1);
+
+  /* The last in line leaves: its turn is given up, not taken. */
+  g_clear_object (&others[2]);
+  g_assert_cmpuint (bt_tracker_pacer_get_n_waiting (pacer), <=, 2);
+  WAIT_FOR (bt_fake_http_tracker_get_n_requests (fixture->good) == 3);
+  /* Two turns at five a second. */
+  g_assert_cmpint (g_get_monotonic_time () - started, >=, 300 * 1000);
+  run_for (600);
+  g_assert_cmpuint (bt_fake_http_tracker_get_n_requests (fixture->good), ==, 3);
+  g_assert_cmpuint (bt_tracker_pacer_get_n_waiting (pacer), ==, 0);
+  for (guint i = 0; i < 2; i++)
+    g_object_unref (others[i]);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -684,6 +732,7 @@ main (int    argc,
   ADD_TEST ("stop-in-flight", test_stop_in_flight);
   ADD_TEST ("scrape", test_scrape);
   ADD_TEST ("udp", test_udp);
+  ADD_TEST ("paced", test_paced);
 #undef ADD_TEST
 
   return g_test_run ();

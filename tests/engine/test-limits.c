@@ -408,7 +408,7 @@ test_half_open (Fixture       *fixture,
   add_evil_peers (fixture, torrent, 3 * BT_TORRENT_MAX_HALF_OPEN, BT_EVIL_SILENT);
   bt_torrent_start (torrent);
   /* Long enough for several of the torrent's ticks: none opens more. */
-  most = watch_open (fixture, 0, fixture->evil->len, G_MAXUINT, 2 * BT_TORRENT_TICK_MS + 500);
+  most = watch_open (fixture, 0, fixture->evil->len, G_MAXUINT, (2 * BT_TORRENT_TICK_S + 1) * 1000);
   g_assert_cmpuint (most, ==, BT_TORRENT_MAX_HALF_OPEN);
 }
 
@@ -428,7 +428,7 @@ test_max_peers (Fixture       *fixture,
   most = watch_open (fixture, 0, fixture->evil->len, BT_TORRENT_MAX_PEERS, 15 * 1000);
   g_assert_cmpuint (most, ==, BT_TORRENT_MAX_PEERS);
   most = watch_open (fixture, 0, fixture->evil->len, BT_TORRENT_MAX_PEERS + 1,
-                     BT_TORRENT_TICK_MS + 500);
+                     (BT_TORRENT_TICK_S + 1) * 1000);
   g_assert_cmpuint (most, ==, BT_TORRENT_MAX_PEERS);
   g_assert_cmpuint (bt_torrent_get_n_peers (torrent), <=, BT_TORRENT_MAX_PEERS);
 }
@@ -449,7 +449,7 @@ test_budget (Fixture       *fixture,
   add_evil_peers (fixture, b, 5, BT_EVIL_IDLE);
   bt_torrent_start (a);
   bt_torrent_start (b);
-  most = watch_open (fixture, 0, 10, 7, 2 * BT_TORRENT_TICK_MS + 500);
+  most = watch_open (fixture, 0, 10, 7, (2 * BT_TORRENT_TICK_S + 1) * 1000);
   g_assert_cmpuint (most, ==, 6);
   g_assert_cmpuint (bt_torrent_get_n_peers (a) + bt_torrent_get_n_peers (b), <=, 6);
 }
@@ -466,7 +466,7 @@ test_request_pipeline (Fixture       *fixture,
   add_evil_peers (fixture, torrent, 1, BT_EVIL_STALL);
   staller = g_ptr_array_index (fixture->evil, 0);
   bt_torrent_start (torrent);
-  watch_open (fixture, 0, 1, G_MAXUINT, BT_TORRENT_TICK_MS + 500);
+  watch_open (fixture, 0, 1, G_MAXUINT, (BT_TORRENT_TICK_S + 1) * 1000);
   g_assert_cmpuint (bt_evil_peer_get_requests (staller), >, 0);
   g_assert_cmpuint (bt_evil_peer_get_requests (staller), <=, BT_PEER_MAX_PIPELINE);
 }
