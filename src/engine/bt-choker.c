@@ -34,6 +34,7 @@
 
 #include "bt-choker.h"
 #include "bt-limits.h"
+#include "bt-rand.h"
 
 typedef enum
 {
@@ -55,7 +56,7 @@ typedef struct
 struct _BtChoker
 {
   BtChokerConfig config;
-  GRand         *rand;
+  BtRand         rand;
   gboolean       ran;           /* a round has run: last_round_us is valid */
   gint64         last_round_us;
   guint          optimistic_held; /* rounds the optimistic holder has had */
@@ -117,7 +118,7 @@ draw_optimistic (BtChoker     *self,
     return first < candidates->len ? &g_array_index (candidates, Candidate, first) : NULL;
 
   /* total is at most n_peers * weight, far below 2^31. */
-  pick = (guint64) g_rand_int_range (self->rand, 0, (gint32) total);
+  pick = bt_rand_int_range (&self->rand, 0, (guint32) total);
   for (guint i = first; i < candidates->len; i++)
     {
       Candidate *c = &g_array_index (candidates, Candidate, i);
@@ -177,7 +178,7 @@ bt_choker_new (const BtChokerConfig *config)
     self->config = *config;
   else
     bt_choker_config_init (&self->config);
-  self->rand = g_rand_new ();
+  bt_rand_init (&self->rand);
   return self;
 }
 
@@ -186,7 +187,6 @@ bt_choker_free (BtChoker *self)
 {
   if (self == NULL)
     return;
-  g_rand_free (self->rand);
   g_free (self);
 }
 
@@ -201,7 +201,7 @@ bt_choker_set_random_seed (BtChoker *self,
 {
   g_return_if_fail (self != NULL);
 
-  g_rand_set_seed (self->rand, seed);
+  bt_rand_set_seed (&self->rand, seed);
 }
 
 /**
@@ -345,7 +345,7 @@ bt_choker_run (BtChoker            *self,
         c.rate = p->download_rate;
       if (!p->choked)
         c.turn = now_us - p->unchoked_us < turn_us ? TURN_RUNNING : TURN_OVER;
-      c.tie = g_rand_int (self->rand);
+      c.tie = bt_rand_int (&self->rand);
       g_array_append_val (candidates, c);
     }
   g_array_sort (candidates, compare_candidates);

@@ -36,6 +36,7 @@
 
 #include "bt-limits.h"
 #include "bt-picker.h"
+#include "bt-rand.h"
 #include "bt-wire.h"
 
 #define N_LEVELS (BT_PRIORITY_HIGH + 1)
@@ -135,7 +136,7 @@ struct _BtPicker
   guint32      n_wanted_missing;
   guint64      wanted_left;
 
-  GRand       *rand;
+  BtRand       rand;
 };
 
 G_DEFINE_FINAL_TYPE (BtPicker, bt_picker, G_TYPE_OBJECT)
@@ -200,7 +201,7 @@ bucket_insert (BtPicker *self,
   g_array_append_val (bucket, piece);
   items = (guint32 *) (void *) bucket->data;
   last = bucket->len - 1;
-  j = (guint) g_rand_int_range (self->rand, 0, (gint32) bucket->len);
+  j = (guint) bt_rand_int_range (&self->rand, 0, bucket->len);
   items[last] = items[j];
   items[j] = piece;
   self->bucket_index[items[last]] = last;
@@ -698,7 +699,7 @@ pick_random_piece (BtPicker     *self,
   if (total == 0)
     return NO_PIECE;
 
-  skip = (guint64) (g_rand_double (self->rand) * (double) total);
+  skip = (guint64) (bt_rand_double (&self->rand) * (double) total);
   skip = MIN (skip, total - 1);
   for (a = first_avail; a < buckets->len; a++)
     {
@@ -883,7 +884,6 @@ bt_picker_finalize (GObject *object)
   for (guint i = 0; i < N_LEVELS; i++)
     g_clear_pointer (&self->buckets[i], g_ptr_array_unref);
   g_clear_pointer (&self->done_or_skipped, bt_bitfield_free);
-  g_clear_pointer (&self->rand, g_rand_free);
   g_clear_pointer (&self->file_offset, g_free);
   g_clear_pointer (&self->file_size, g_free);
   g_clear_pointer (&self->file_pad, g_free);
@@ -913,7 +913,7 @@ bt_picker_init (BtPicker *self)
   self->partials = g_ptr_array_new ();
   self->partial_by_piece = g_hash_table_new (NULL, NULL);
   self->peers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) peer_free);
-  self->rand = g_rand_new ();
+  bt_rand_init (&self->rand);
 }
 
 /* Public API */
@@ -996,7 +996,7 @@ bt_picker_set_random_seed (BtPicker *self,
 {
   g_return_if_fail (BT_IS_PICKER (self));
 
-  g_rand_set_seed (self->rand, seed);
+  bt_rand_set_seed (&self->rand, seed);
   for (guint level = 0; level < N_LEVELS; level++)
     for (guint a = 0; a < self->buckets[level]->len; a++)
       {
@@ -1007,7 +1007,7 @@ bt_picker_set_random_seed (BtPicker *self,
         g_array_sort (bucket, compare_guint32);
         for (guint i = bucket->len; i > 1; i--)
           {
-            guint j = (guint) g_rand_int_range (self->rand, 0, (gint32) i);
+            guint j = bt_rand_int_range (&self->rand, 0, i);
             guint32 tmp = items[i - 1];
 
             items[i - 1] = items[j];
