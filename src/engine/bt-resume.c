@@ -148,6 +148,18 @@ get_integer (BtBencode  *dict,
   return check_range (key, *out, min, max, error);
 }
 
+static gboolean
+get_optional_integer (BtBencode  *dict,
+                      const char *key,
+                      gint64      min,
+                      gint64      max,
+                      gint64     *out,
+                      GError    **error)
+{
+  *out = 0;
+  return bt_bencode_dict_lookup (dict, key) == NULL || get_integer (dict, key, min, max, out, error);
+}
+
 /* Shown to a person: valid UTF-8 without control characters (a terminal
  * escape in a name must not reach a terminal). @allow_newlines for error
  * messages, which are allowed several lines. */
@@ -335,7 +347,7 @@ parse_record (BtBencode *root,
   const guint8 *hash_data;
   gsize hash_length;
   gint64 version, paused, queue_position, uploaded, downloaded, active, seeding;
-  gint64 added, completed;
+  gint64 added, completed, upload_limit, download_limit;
 
   if (!bt_bencode_is_type (root, BT_BENCODE_DICT))
     {
@@ -385,6 +397,13 @@ parse_record (BtBencode *root,
   self->seconds_seeding = seeding;
   self->time_added = added;
   self->time_completed = completed;
+
+  /* Newer than the first records: absent means no limit. */
+  if (!get_optional_integer (root, "upload-limit", 0, G_MAXINT64, &upload_limit, error) ||
+      !get_optional_integer (root, "download-limit", 0, G_MAXINT64, &download_limit, error))
+    return NULL;
+  self->upload_limit = upload_limit;
+  self->download_limit = download_limit;
 
   if (!get_text (root, "name", TRUE, FALSE, &self->name, error) ||
       !get_text (root, "magnet-uri", FALSE, FALSE, &self->magnet_uri, error) ||
@@ -849,6 +868,11 @@ bt_resume_to_bytes (const BtResume *self)
   set_int (root, "seconds-seeding", self->seconds_seeding);
   set_int (root, "time-added", MAX (self->time_added, 0));
   set_int (root, "time-completed", MAX (self->time_completed, 0));
+  /* Only when set: a record without limits stays as it was. */
+  if (self->upload_limit > 0)
+    set_int (root, "upload-limit", self->upload_limit);
+  if (self->download_limit > 0)
+    set_int (root, "download-limit", self->download_limit);
 
   return bt_bencode_encode (root);
 }

@@ -59,6 +59,8 @@ typedef struct
  * @magnet_uri: (nullable): the magnet link it was added from, kept while
  *   the metadata is missing (and after, if the caller wants)
  * @error: (nullable): the message of the error state it was in, UTF-8
+ * @upload_limit: the torrent's own upload limit in bytes/s, 0 for none
+ * @download_limit: its own download limit in bytes/s, 0 for none
  *
  * A plain struct: fill the fields directly; the strings and @have belong
  * to the record and are freed by bt_resume_free().
@@ -82,6 +84,8 @@ typedef struct
   char         *name;
   char         *magnet_uri;
   char         *error;
+  guint64       upload_limit;
+  guint64       download_limit;
 } BtResume;
 
 BtResume *bt_resume_new                    (const guint8      *info_hash);

@@ -289,6 +289,8 @@ make_resume (BtSession *self,
   resume->downloaded = bt_torrent_get_downloaded (torrent);
   resume->time_added = bt_torrent_get_added_time (torrent);
   resume->time_completed = bt_torrent_get_completed_time (torrent);
+  resume->upload_limit = bt_torrent_get_upload_limit (torrent);
+  resume->download_limit = bt_torrent_get_download_limit (torrent);
   resume->save_path = g_strdup (bt_torrent_get_save_path (torrent));
   resume->name = g_strdup (bt_torrent_get_name (torrent));
   if (bt_torrent_get_state (torrent) == BT_TORRENT_STATE_ERROR)
@@ -592,6 +594,8 @@ insert_entry (BtSession *self,
       g_signal_connect (torrent, "notify::state", G_CALLBACK (torrent_state_cb), entry);
       g_signal_connect (torrent, "notify::size", G_CALLBACK (torrent_changed_cb), entry);
       g_signal_connect (torrent, "notify::save-path", G_CALLBACK (torrent_changed_cb), entry);
+      g_signal_connect (torrent, "notify::upload-limit", G_CALLBACK (torrent_changed_cb), entry);
+      g_signal_connect (torrent, "notify::download-limit", G_CALLBACK (torrent_changed_cb), entry);
       g_signal_connect (torrent, "completed", G_CALLBACK (torrent_completed_cb), entry);
       g_signal_connect (torrent, "seed-goal-reached", G_CALLBACK (torrent_goal_cb), entry);
     }
@@ -1107,6 +1111,14 @@ by_queue_position (gconstpointer a,
  * our back it is checked again, and when its folder or files are gone it
  * waits in the error state rather than downloading anew. */
 static void
+restore_limits (BtTorrent      *torrent,
+                const BtResume *resume)
+{
+  bt_torrent_set_upload_limit (torrent, resume->upload_limit);
+  bt_torrent_set_download_limit (torrent, resume->download_limit);
+}
+
+static void
 restore_torrent (BtSession *self,
                  Saved     *saved)
 {
@@ -1132,6 +1144,7 @@ restore_torrent (BtSession *self,
       torrent = bt_torrent_new_magnet (magnet, save_path, &config);
       bt_torrent_restore (torrent, NULL, resume->uploaded, resume->downloaded,
                           resume->time_added, resume->time_completed);
+      restore_limits (torrent, resume);
       insert_entry (self, torrent, TRUE, resume->paused);
       return;
     }
@@ -1142,6 +1155,8 @@ restore_torrent (BtSession *self,
       g_warning ("Cannot restore “%s”: %s", bt_metainfo_get_name (saved->meta), error->message);
       return;
     }
+  if (resume != NULL)
+    restore_limits (torrent, resume);
   entry = insert_entry (self, torrent, TRUE, resume != NULL && resume->paused);
   if (resume == NULL)
     return; /* no usable record: checked at its start */

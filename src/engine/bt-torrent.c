@@ -176,6 +176,8 @@ enum {
   PROP_QUEUE_POSITION,
   PROP_ADDED_TIME,
   PROP_COMPLETED_TIME,
+  PROP_UPLOAD_LIMIT,
+  PROP_DOWNLOAD_LIMIT,
   N_PROPS
 };
 
@@ -2084,6 +2086,12 @@ bt_torrent_get_property (GObject    *object,
     case PROP_QUEUE_POSITION:
       g_value_set_uint (value, self->queue_position);
       break;
+    case PROP_UPLOAD_LIMIT:
+      g_value_set_uint64 (value, bt_torrent_get_upload_limit (self));
+      break;
+    case PROP_DOWNLOAD_LIMIT:
+      g_value_set_uint64 (value, bt_torrent_get_download_limit (self));
+      break;
     case PROP_ADDED_TIME:
       g_value_set_int64 (value, self->added_time);
       break;
@@ -2142,6 +2150,12 @@ bt_torrent_class_init (BtTorrentClass *klass)
   properties[PROP_ADDED_TIME] = g_param_spec_int64 ("added-time", NULL, NULL, 0, G_MAXINT64, 0, ro);
   properties[PROP_COMPLETED_TIME] =
     g_param_spec_int64 ("completed-time", NULL, NULL, 0, G_MAXINT64, 0, ro);
+  /* BtTorrent:upload-limit and BtTorrent:download-limit: its own limits
+   * in bytes/s, 0 for none (see bt_torrent_set_upload_limit()). */
+  properties[PROP_UPLOAD_LIMIT] =
+    g_param_spec_uint64 ("upload-limit", NULL, NULL, 0, G_MAXUINT64, 0, ro);
+  properties[PROP_DOWNLOAD_LIMIT] =
+    g_param_spec_uint64 ("download-limit", NULL, NULL, 0, G_MAXUINT64, 0, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -2587,7 +2601,11 @@ bt_torrent_set_upload_limit (BtTorrent *self,
                              guint64    bytes_per_second)
 {
   g_return_if_fail (BT_IS_TORRENT (self));
+
+  if (bt_rate_limit_get_rate (self->upload_limit) == bytes_per_second)
+    return;
   bt_rate_limit_set_rate (self->upload_limit, bytes_per_second, g_get_monotonic_time ());
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPLOAD_LIMIT]);
 }
 
 /**
@@ -2802,9 +2820,13 @@ bt_torrent_set_download_limit (BtTorrent *self,
                                guint64    bytes_per_second)
 {
   g_return_if_fail (BT_IS_TORRENT (self));
+
+  if (bt_rate_limit_get_rate (self->download_limit) == bytes_per_second)
+    return;
   bt_rate_limit_set_rate (self->download_limit, bytes_per_second, g_get_monotonic_time ());
   g_clear_handle_id (&self->download_timer_id, g_source_remove);
   fill_all_requests (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOWNLOAD_LIMIT]);
 }
 
 /**
@@ -3170,6 +3192,13 @@ bt_torrent_is_verified (BtTorrent *self)
 {
   g_return_val_if_fail (BT_IS_TORRENT (self), FALSE);
   return self->restored || (self->config.skip_check && self->state != BT_TORRENT_STATE_STOPPED);
+}
+
+guint64
+bt_torrent_get_upload_limit (BtTorrent *self)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), 0);
+  return bt_rate_limit_get_rate (self->upload_limit);
 }
 
 guint64

@@ -157,6 +157,7 @@ void            bt_torrent_set_queue_position (BtTorrent              *self,
 guint           bt_torrent_get_queue_position (BtTorrent              *self);
 void            bt_torrent_recheck            (BtTorrent              *self);
 gboolean        bt_torrent_is_verified        (BtTorrent              *self);
+guint64         bt_torrent_get_upload_limit   (BtTorrent              *self);
 guint64         bt_torrent_get_download_limit (BtTorrent              *self);
 void            bt_torrent_set_port           (BtTorrent              *self,
                                                guint16                 port);

@@ -153,6 +153,8 @@ make_full_record (BtMetainfo *meta)
   resume->name = g_strdup ("Ünïcødé name");
   resume->magnet_uri = g_strdup ("magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567");
   resume->error = g_strdup ("The disk is full:\nfree some space");
+  resume->upload_limit = 50 * 1024;
+  resume->download_limit = G_GUINT64_CONSTANT (3000000000);
   return resume;
 }
 
@@ -185,6 +187,8 @@ assert_records_equal (const BtResume *a,
   g_assert_cmpstr (a->name, ==, b->name);
   g_assert_cmpstr (a->magnet_uri, ==, b->magnet_uri);
   g_assert_cmpstr (a->error, ==, b->error);
+  g_assert_cmpuint (a->upload_limit, ==, b->upload_limit);
+  g_assert_cmpuint (a->download_limit, ==, b->download_limit);
 }
 
 /* The record tests */
@@ -341,7 +345,9 @@ test_hostile (void)
     {
       g_autofree char *key = bt_bencode_dup_string (bt_bencode_dict_get_key (root, i));
       BtBencode *value = bt_bencode_dict_get_value (root, i);
-      gboolean optional = g_str_equal (key, "magnet-uri") || g_str_equal (key, "error");
+      /* The limits came later: records from before have none. */
+      gboolean optional = g_str_equal (key, "magnet-uri") || g_str_equal (key, "error")
+                          || g_str_equal (key, "upload-limit") || g_str_equal (key, "download-limit");
       g_autoptr(GBytes) without = mutate (good, key, NULL);
       g_autoptr(GBytes) retyped = NULL;
       g_autofree char *what = g_strdup_printf ("“%s” of the wrong type", key);
@@ -358,6 +364,20 @@ test_hostile (void)
                           : bt_bencode_new_string ("1"));
       assert_refused (retyped, NULL, what);
     }
+
+  /* Without the limits: none, as in a record written before them. */
+  {
+    g_autoptr(GBytes) a = mutate (good, "upload-limit", NULL);
+    g_autoptr(GBytes) b = mutate (a, "download-limit", NULL);
+    g_autoptr(GBytes) negative = mutate (good, "upload-limit", bt_bencode_new_integer (-1));
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BtResume) back = bt_resume_new_from_bytes (b, meta, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (back->upload_limit, ==, 0);
+    g_assert_cmpuint (back->download_limit, ==, 0);
+    assert_refused (negative, NULL, "a negative limit");
+  }
 
   /* A magnet record may go without "pieces" and files, but no other. */
   {

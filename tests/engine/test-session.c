@@ -280,6 +280,9 @@ test_restart (Fixture       *fixture,
   g_assert_cmpint (bt_torrent_get_state (torrent_at (session, 2, fixture)), ==,
                    BT_TORRENT_STATE_STOPPED);
   bt_torrent_set_file_priority (torrent_at (session, 1, fixture), 1, BT_PRIORITY_HIGH);
+  /* Its own speed limits, set while it runs and while paused. */
+  bt_torrent_set_download_limit (torrent_at (session, 1, fixture), 40000);
+  bt_torrent_set_upload_limit (torrent_at (session, 2, fixture), 7000);
   for (guint i = 0; i < 3; i++)
     have[i] = bt_bitfield_copy (bt_torrent_get_have (torrent_at (session, i, fixture)));
   g_assert_true (bt_bitfield_is_complete (have[0]));
@@ -309,6 +312,10 @@ test_restart (Fixture       *fixture,
   g_assert_cmpuint (n_checks, ==, 0);
   g_assert_cmpint (bt_torrent_get_file_priority (torrent_at (session, 1, fixture), 1), ==,
                    BT_PRIORITY_HIGH);
+  g_assert_cmpuint (bt_torrent_get_download_limit (torrent_at (session, 1, fixture)), ==, 40000);
+  g_assert_cmpuint (bt_torrent_get_upload_limit (torrent_at (session, 1, fixture)), ==, 0);
+  g_assert_cmpuint (bt_torrent_get_upload_limit (torrent_at (session, 2, fixture)), ==, 7000);
+  g_assert_cmpuint (bt_torrent_get_download_limit (torrent_at (session, 0, fixture)), ==, 0);
   g_assert_cmpint (bt_torrent_get_completed_time (torrent_at (session, 0, fixture)), >, 0);
   for (guint i = 0; i < 3; i++)
     g_signal_handlers_disconnect_by_data (torrent_at (session, i, fixture), &n_checks);
