@@ -13,6 +13,7 @@
 #include "bt-format.h"
 #include "bt-peer-info.h"
 #include "bt-piece-map.h"
+#include "bt-speed-limits.h"
 #include "bt-tracker-columns.h"
 
 /*
@@ -35,6 +36,7 @@ struct _BtDetails
   GtkWidget     *box;
   GtkStack      *stack;
   BtPieceMap    *piece_map;
+  BtSpeedLimits *speed_limits;
   GtkColumnView *peers_view;
   GtkColumnView *files_view;
   GtkColumnView *trackers_view;
@@ -627,11 +629,13 @@ bt_details_class_init (BtDetailsClass *klass)
   object_class->dispose = bt_details_dispose;
 
   g_type_ensure (BT_TYPE_PIECE_MAP);
+  g_type_ensure (BT_TYPE_SPEED_LIMITS);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/bt-details.ui");
   gtk_widget_class_bind_template_child (widget_class, BtDetails, box);
   gtk_widget_class_bind_template_child (widget_class, BtDetails, stack);
   gtk_widget_class_bind_template_child (widget_class, BtDetails, piece_map);
+  gtk_widget_class_bind_template_child (widget_class, BtDetails, speed_limits);
   gtk_widget_class_bind_template_child (widget_class, BtDetails, peers_view);
   gtk_widget_class_bind_template_child (widget_class, BtDetails, files_view);
   gtk_widget_class_bind_template_child (widget_class, BtDetails, trackers_view);
@@ -701,6 +705,7 @@ bt_details_set_torrent (BtDetails *self,
   g_set_object (&self->torrent, torrent);
 
   bt_piece_map_set_torrent (self->piece_map, torrent);
+  bt_speed_limits_set_torrent (self->speed_limits, torrent);
 
   if (torrent != NULL)
     {

@@ -1106,6 +1106,36 @@ test_details (AppFixture    *fixture,
   wait.text = bt_torrent_get_info_hash_hex (torrent);
   wait_until (label_shown, &wait, WAIT_TIMEOUT_MS, "the info-hash");
 
+  /* General: its own speed limits, off at first; turned on, they reach
+   * the engine, and what the engine is told shows. */
+  {
+    GtkWidget *limits = template_child (details, "speed_limits");
+    GtkCheckButton *down_check = GTK_CHECK_BUTTON (template_child (limits, "download_check"));
+    GtkSpinButton *down_spin = GTK_SPIN_BUTTON (template_child (limits, "download_spin"));
+    GtkCheckButton *up_check = GTK_CHECK_BUTTON (template_child (limits, "upload_check"));
+    GtkSpinButton *up_spin = GTK_SPIN_BUTTON (template_child (limits, "upload_spin"));
+
+    g_assert_true (gtk_widget_get_mapped (limits));
+    g_assert_false (gtk_check_button_get_active (down_check));
+    g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (down_spin)));
+    gtk_spin_button_set_value (down_spin, 250);
+    g_assert_cmpuint (bt_torrent_get_download_limit (torrent), ==, 0);
+    gtk_check_button_set_active (down_check, TRUE);
+    g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (down_spin)));
+    g_assert_cmpuint (bt_torrent_get_download_limit (torrent), ==, 250 * 1024);
+    gtk_spin_button_set_value (down_spin, 300);
+    g_assert_cmpuint (bt_torrent_get_download_limit (torrent), ==, 300 * 1024);
+    gtk_check_button_set_active (down_check, FALSE);
+    g_assert_cmpuint (bt_torrent_get_download_limit (torrent), ==, 0);
+
+    bt_torrent_set_upload_limit (torrent, 40 * 1024);
+    g_assert_true (gtk_check_button_get_active (up_check));
+    g_assert_cmpint (gtk_spin_button_get_value_as_int (up_spin), ==, 40);
+    g_assert_cmpuint (bt_torrent_get_download_limit (torrent), ==, 0);
+    bt_torrent_set_upload_limit (torrent, 0);
+    g_assert_false (gtk_check_button_get_active (up_check));
+  }
+
   /* Files: "sub" is a folder holding the odd files, folders first. */
   bt_details_set_page (details, "files");
   files_view = GTK_COLUMN_VIEW (gtk_widget_get_template_child (GTK_WIDGET (details), BT_TYPE_DETAILS,
