@@ -56,6 +56,9 @@ struct _BtAnnouncer
   /* GPtrArray (tiers) of GPtrArray (URLs) of Tracker. */
   GPtrArray         *tiers;
   guint              n_trackers;
+  /* Removed trackers, kept until the end: a "stopped" or a scrape in
+   * flight may still point at one. */
+  GPtrArray         *removed;
 
   gboolean           running;
   gboolean           completed_pending;
@@ -600,6 +603,7 @@ bt_announcer_finalize (GObject *object)
   BtAnnouncer *self = BT_ANNOUNCER (object);
 
   g_ptr_array_unref (self->tiers);
+  g_ptr_array_unref (self->removed);
   g_main_context_unref (self->context);
 
   G_OBJECT_CLASS (bt_announcer_parent_class)->finalize (object);
@@ -638,6 +642,7 @@ bt_announcer_init (BtAnnouncer *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->tiers = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  self->removed = g_ptr_array_new_with_free_func (tracker_free);
   self->key = g_random_int ();
   bt_announcer_set_timing (self, NULL);
 }
@@ -761,6 +766,101 @@ bt_announcer_add_tier (BtAnnouncer        *self,
 
   g_ptr_array_add (self->tiers, g_steal_pointer (&tier));
   emit_changed (self);
+}
+
+/**
+ * bt_announcer_add_tracker:
+ * @url: an announce URL
+ *
+ * Adds @url as a tier of its own after the others, at any time (a tracker
+ * the person added). When no tracker works at the moment, it is tried at
+ * once; otherwise BEP 12 keeps it for when those before it fail.
+ *
+ * Returns: %FALSE when @url is there already, or the announcer is full
+ */
+gboolean
+bt_announcer_add_tracker (BtAnnouncer *self,
+                          const char  *url)
+{
+  const char *urls[] = { url, NULL };
+  guint before;
+
+  g_return_val_if_fail (BT_IS_ANNOUNCER (self), FALSE);
+  g_return_val_if_fail (url != NULL, FALSE);
+
+  before = self->n_trackers;
+  bt_announcer_add_tier (self, urls);
+  if (self->n_trackers == before)
+    return FALSE;
+  if (self->running && !in_flight (self) && self->current == NULL)
+    walk_start (self);
+  return TRUE;
+}
+
+/**
+ * bt_announcer_remove_tracker:
+ * @url: an announce URL added before
+ *
+ * Forgets @url, at any time. When it was the tracker in use (or being
+ * asked), the others are asked at once, as after a failure; nothing is
+ * sent to it any more (not even "stopped": it is gone for the person).
+ *
+ * Returns: %FALSE when the announcer had no such tracker
+ */
+gboolean
+bt_announcer_remove_tracker (BtAnnouncer *self,
+                             const char  *url)
+{
+  Tracker *walking;
+  gboolean was_walking;
+  gboolean was_current;
+
+  g_return_val_if_fail (BT_IS_ANNOUNCER (self), FALSE);
+  g_return_val_if_fail (url != NULL, FALSE);
+
+  walking = in_flight (self) ? walk_tracker (self) : NULL;
+  for (guint t = 0; t < self->tiers->len; t++)
+    {
+      GPtrArray *tier = g_ptr_array_index (self->tiers, t);
+
+      for (guint u = 0; u < tier->len; u++)
+        {
+          Tracker *tracker = g_ptr_array_index (tier, u);
+
+          if (!g_str_equal (tracker->url, url))
+            continue;
+
+          was_walking = tracker == walking;
+          was_current = tracker == self->current;
+          if (was_walking)
+            cancel_in_flight (self);
+          if (was_current)
+            self->current = NULL;
+          g_ptr_array_add (self->removed, g_ptr_array_steal_index (tier, u));
+          self->n_trackers--;
+          if (tier->len == 0)
+            {
+              g_ptr_array_remove_index (self->tiers, t);
+              /* Trackers know their tier by number. */
+              for (guint i = t; i < self->tiers->len; i++)
+                {
+                  GPtrArray *later = g_ptr_array_index (self->tiers, i);
+
+                  for (guint k = 0; k < later->len; k++)
+                    ((Tracker *) g_ptr_array_index (later, k))->tier = i;
+                }
+            }
+          self->walk_tier = 0;
+          self->walk_index = 0;
+          if (self->n_trackers == 0)
+            cancel_timer (self);
+          else if ((was_walking || was_current) && self->running)
+            walk_start (self); /* on to the others, as after a failure */
+          emit_changed (self);
+          return TRUE;
+        }
+    }
+  return FALSE;
 }
 
 /**

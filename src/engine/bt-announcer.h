@@ -84,6 +84,10 @@ void          bt_announcer_set_pacer        (BtAnnouncer              *self,
                                              BtTrackerPacer           *pacer);
 void          bt_announcer_add_tier         (BtAnnouncer              *self,
                                              const char * const       *urls);
+gboolean      bt_announcer_add_tracker      (BtAnnouncer              *self,
+                                             const char               *url);
+gboolean      bt_announcer_remove_tracker   (BtAnnouncer              *self,
+                                             const char               *url);
 void          bt_announcer_set_port         (BtAnnouncer              *self,
                                              guint16                   port);
 void          bt_announcer_set_timing       (BtAnnouncer              *self,

@@ -116,6 +116,9 @@
  * together rather than each at its own millisecond. */
 #define BT_TORRENT_TICK_S 1
 
+/* The longest tracker address a person may add. */
+#define BT_TORRENT_MAX_TRACKER_URL 2048
+
 /* Connections per torrent, and those still dialling or handshaking at
  * once: enough for a healthy swarm; more only adds overhead, and many
  * half-open connections look like a scan to routers and firewalls. */

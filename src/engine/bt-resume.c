@@ -212,6 +212,56 @@ get_text (BtBencode   *dict,
   return TRUE;
 }
 
+/* "trackers": the person's edited list, tiers of announce URLs. */
+static gboolean
+parse_trackers (BtResume   *self,
+                BtBencode  *root,
+                GError    **error)
+{
+  GError *local_error = NULL;
+  BtBencode *tiers = lookup (root, "trackers", BT_BENCODE_LIST, FALSE, &local_error);
+  guint total = 0;
+
+  if (tiers == NULL)
+    {
+      if (local_error == NULL)
+        return TRUE;
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  self->trackers = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  for (guint t = 0; t < bt_bencode_get_length (tiers); t++)
+    {
+      BtBencode *tier = bt_bencode_list_get (tiers, t);
+      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+      if (!bt_bencode_is_type (tier, BT_BENCODE_LIST) || bt_bencode_get_length (tier) == 0)
+        return set_invalid (error, "“trackers” holds something other than tiers of URLs");
+      for (guint u = 0; u < bt_bencode_get_length (tier); u++)
+        {
+          BtBencode *url = bt_bencode_list_get (tier, u);
+          const guint8 *data;
+          gsize length;
+
+          if (!bt_bencode_is_type (url, BT_BENCODE_STRING))
+            return set_invalid (error, "“trackers” holds something other than URLs");
+          data = bt_bencode_get_string (url, &length);
+          if (length == 0 || length > BT_TORRENT_MAX_TRACKER_URL || !is_clean_text (data, length, FALSE))
+            return set_invalid (error, "“trackers” holds an URL that is not valid text");
+          if (++total > BT_METAINFO_MAX_TRACKERS)
+            return set_invalid (error, "“trackers” lists more than %d trackers",
+                                BT_METAINFO_MAX_TRACKERS);
+          {
+            g_autofree char *text = g_strndup ((const char *) data, length);
+
+            g_strv_builder_add (builder, text);
+          }
+        }
+      g_ptr_array_add (self->trackers, g_strv_builder_end (builder));
+    }
+  return TRUE;
+}
+
 static gboolean
 get_int_list (BtBencode  *dict,
               const char *key,
@@ -416,7 +466,8 @@ parse_record (BtBencode *root,
       return NULL;
     }
 
-  if (!parse_files (self, root, error) || !parse_have (self, root, error))
+  if (!parse_files (self, root, error) || !parse_have (self, root, error)
+      || !parse_trackers (self, root, error))
     return NULL;
 
   return g_steal_pointer (&self);
@@ -758,6 +809,12 @@ bt_resume_copy (const BtResume *self)
   copy->name = g_strdup (self->name);
   copy->magnet_uri = g_strdup (self->magnet_uri);
   copy->error = g_strdup (self->error);
+  if (self->trackers != NULL)
+    {
+      copy->trackers = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+      for (guint t = 0; t < self->trackers->len; t++)
+        g_ptr_array_add (copy->trackers, g_strdupv (g_ptr_array_index (self->trackers, t)));
+    }
   return copy;
 }
 
@@ -772,6 +829,7 @@ bt_resume_free (BtResume *self)
   g_free (self->name);
   g_free (self->magnet_uri);
   g_free (self->error);
+  g_clear_pointer (&self->trackers, g_ptr_array_unref);
   g_free (self);
 }
 
@@ -873,6 +931,20 @@ bt_resume_to_bytes (const BtResume *self)
     set_int (root, "upload-limit", self->upload_limit);
   if (self->download_limit > 0)
     set_int (root, "download-limit", self->download_limit);
+  if (self->trackers != NULL)
+    {
+      BtBencode *tiers = bt_bencode_new_list ();
+
+      for (guint t = 0; t < self->trackers->len; t++)
+        {
+          BtBencode *tier = bt_bencode_new_list ();
+
+          for (char **url = g_ptr_array_index (self->trackers, t); *url != NULL; url++)
+            bt_bencode_list_append (tier, bt_bencode_new_string (*url));
+          bt_bencode_list_append (tiers, tier);
+        }
+      bt_bencode_dict_set (root, "trackers", tiers);
+    }
 
   return bt_bencode_encode (root);
 }

@@ -61,6 +61,8 @@ typedef struct
  * @error: (nullable): the message of the error state it was in, UTF-8
  * @upload_limit: the torrent's own upload limit in bytes/s, 0 for none
  * @download_limit: its own download limit in bytes/s, 0 for none
+ * @trackers: (nullable) (element-type GStrv): the trackers by tier when
+ *   the person edited them; %NULL for those of the torrent as added
  *
  * A plain struct: fill the fields directly; the strings and @have belong
  * to the record and are freed by bt_resume_free().
@@ -86,6 +88,7 @@ typedef struct
   char         *error;
   guint64       upload_limit;
   guint64       download_limit;
+  GPtrArray    *trackers;
 } BtResume;
 
 BtResume *bt_resume_new                    (const guint8      *info_hash);

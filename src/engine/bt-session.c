@@ -239,6 +239,7 @@ entry_free (Entry *entry)
   if (entry->dht_lookup != 0 && entry->session->dht != NULL)
     bt_dht_cancel (entry->session->dht, entry->dht_lookup);
   g_signal_handlers_disconnect_by_data (entry->torrent, entry);
+  g_signal_handlers_disconnect_by_data (bt_torrent_get_trackers (entry->torrent), entry);
   g_object_unref (entry->torrent);
   g_free (entry);
 }
@@ -291,6 +292,7 @@ make_resume (BtSession *self,
   resume->time_completed = bt_torrent_get_completed_time (torrent);
   resume->upload_limit = bt_torrent_get_upload_limit (torrent);
   resume->download_limit = bt_torrent_get_download_limit (torrent);
+  resume->trackers = bt_torrent_dup_tracker_tiers (torrent);
   resume->save_path = g_strdup (bt_torrent_get_save_path (torrent));
   resume->name = g_strdup (bt_torrent_get_name (torrent));
   if (bt_torrent_get_state (torrent) == BT_TORRENT_STATE_ERROR)
@@ -483,6 +485,17 @@ torrent_changed_cb (BtTorrent  *torrent,
   entry->dirty = TRUE;
 }
 
+/* Trackers added or removed (by the person, or merged in). */
+static void
+trackers_changed_cb (GListModel *trackers,
+                     guint       position,
+                     guint       removed,
+                     guint       added,
+                     Entry      *entry)
+{
+  entry->dirty = TRUE;
+}
+
 static void
 torrent_completed_cb (BtTorrent *torrent,
                       Entry     *entry)
@@ -596,6 +609,8 @@ insert_entry (BtSession *self,
       g_signal_connect (torrent, "notify::save-path", G_CALLBACK (torrent_changed_cb), entry);
       g_signal_connect (torrent, "notify::upload-limit", G_CALLBACK (torrent_changed_cb), entry);
       g_signal_connect (torrent, "notify::download-limit", G_CALLBACK (torrent_changed_cb), entry);
+      g_signal_connect (bt_torrent_get_trackers (torrent), "items-changed",
+                        G_CALLBACK (trackers_changed_cb), entry);
       g_signal_connect (torrent, "completed", G_CALLBACK (torrent_completed_cb), entry);
       g_signal_connect (torrent, "seed-goal-reached", G_CALLBACK (torrent_goal_cb), entry);
     }
@@ -1116,6 +1131,8 @@ restore_limits (BtTorrent      *torrent,
 {
   bt_torrent_set_upload_limit (torrent, resume->upload_limit);
   bt_torrent_set_download_limit (torrent, resume->download_limit);
+  if (resume->trackers != NULL)
+    bt_torrent_set_tracker_tiers (torrent, resume->trackers);
 }
 
 static void

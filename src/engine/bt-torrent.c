@@ -134,6 +134,7 @@ struct _BtTorrent
   GListStore       *peer_list;   /* BtPeerInfo of handshaked peers */
   GListStore       *tracker_list; /* BtTrackerInfo, in the order first seen */
   GHashTable       *tracker_infos; /* URL → BtTrackerInfo in tracker_list */
+  gboolean          trackers_edited; /* by the person: saved with the torrent */
   GHashTable       *peer_infos;  /* BtPeer → BtPeerInfo */
   /* Last values notified, so a tick notifies only what changed. */
   double            shown_progress;
@@ -1862,8 +1863,26 @@ trackers_changed_cb (BtAnnouncer *announcer,
       }
   }
 
-  /* Trackers are only ever added (a second add of the torrent, a magnet's
-   * metadata), so new rows go to the end in one change. */
+  /* Removed ones (by the person) leave; the rest keep their places. */
+  if (g_hash_table_size (self->tracker_infos) + fresh->len > statuses->len)
+    {
+      g_autoptr(GHashTable) current = g_hash_table_new (g_str_hash, g_str_equal);
+
+      for (guint i = 0; i < statuses->len; i++)
+        g_hash_table_add (current, (gpointer) g_array_index (statuses, BtTrackerStatus, i).url);
+      for (guint i = g_list_model_get_n_items (G_LIST_MODEL (self->tracker_list)); i-- > 0;)
+        {
+          g_autoptr(BtTrackerInfo) info = g_list_model_get_item (G_LIST_MODEL (self->tracker_list), i);
+
+          if (g_hash_table_contains (current, bt_tracker_info_get_url (info)))
+            continue;
+          g_hash_table_remove (self->tracker_infos, bt_tracker_info_get_url (info));
+          g_list_store_remove (self->tracker_list, i);
+        }
+    }
+
+  /* New rows (a second add of the torrent, a magnet's metadata, the
+   * person) go to the end in one change. */
   if (fresh->len > 0)
     g_list_store_splice (self->tracker_list,
                          g_list_model_get_n_items (G_LIST_MODEL (self->tracker_list)),
@@ -3266,6 +3285,165 @@ bt_torrent_merge_trackers (BtTorrent  *self,
   g_message ("%s: %u more trackers", bt_torrent_get_name (self), n_new);
   if (self->state == BT_TORRENT_STATE_DOWNLOADING || self->state == BT_TORRENT_STATE_SEEDING)
     bt_announcer_start (self->announcer); /* no-op when running already */
+}
+
+/* What a person may add: an announce URL we can speak to, at a host. */
+static gboolean
+check_tracker_url (const char  *url,
+                   GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *scheme;
+
+  if (strlen (url) > BT_TORRENT_MAX_TRACKER_URL)
+    {
+      g_set_error (error, BT_ERROR, BT_ERROR_TRACKER_UNSUPPORTED,
+                   "A tracker address is at most %d characters long", BT_TORRENT_MAX_TRACKER_URL);
+      return FALSE;
+    }
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0'
+      || !(g_ascii_strcasecmp (scheme, "http") == 0 || g_ascii_strcasecmp (scheme, "https") == 0
+           || g_ascii_strcasecmp (scheme, "udp") == 0))
+    {
+      g_set_error (error, BT_ERROR, BT_ERROR_TRACKER_UNSUPPORTED,
+                   "“%s” is not a tracker address: it should look like "
+                   "https://tracker.example.org/announce or udp://tracker.example.org:6969",
+                   url);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * bt_torrent_add_tracker:
+ * @url: an http, https or udp announce URL
+ *
+ * Adds a tracker of the person's choice, as a tier of its own after the
+ * others (BEP 12), and asks it for peers at once when no other tracker
+ * works. The torrent's tracker list then counts as edited (see
+ * bt_torrent_dup_tracker_tiers()).
+ *
+ * Returns: %FALSE with @error set when @url is not a tracker address, or
+ *   the torrent has it already
+ */
+gboolean
+bt_torrent_add_tracker (BtTorrent   *self,
+                        const char  *url,
+                        GError     **error)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), FALSE);
+  g_return_val_if_fail (url != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_tracker_url (url, error))
+    return FALSE;
+  ensure_announcer (self);
+  if (!bt_announcer_add_tracker (self->announcer, url))
+    {
+      g_set_error (error, BT_ERROR, BT_ERROR_FAILED,
+                   g_hash_table_contains (self->tracker_infos, url)
+                   ? "The torrent has the tracker “%s” already"
+                   : "The torrent cannot take more trackers than “%s”", url);
+      return FALSE;
+    }
+  self->trackers_edited = TRUE;
+  if (self->state == BT_TORRENT_STATE_DOWNLOADING || self->state == BT_TORRENT_STATE_SEEDING
+      || self->state == BT_TORRENT_STATE_FETCHING_METADATA)
+    {
+      bt_announcer_set_stats (self->announcer, self->uploaded, self->downloaded,
+                              bt_torrent_get_left (self));
+      bt_announcer_start (self->announcer); /* no-op when running already */
+    }
+  return TRUE;
+}
+
+/**
+ * bt_torrent_remove_tracker:
+ * @url: one of the torrent's trackers
+ *
+ * Stops using that tracker, whoever listed it. The tracker list then
+ * counts as edited.
+ *
+ * Returns: %FALSE when the torrent has no such tracker
+ */
+gboolean
+bt_torrent_remove_tracker (BtTorrent  *self,
+                           const char *url)
+{
+  g_return_val_if_fail (BT_IS_TORRENT (self), FALSE);
+  g_return_val_if_fail (url != NULL, FALSE);
+
+  if (self->announcer == NULL || !bt_announcer_remove_tracker (self->announcer, url))
+    return FALSE;
+  self->trackers_edited = TRUE;
+  return TRUE;
+}
+
+/**
+ * bt_torrent_dup_tracker_tiers:
+ *
+ * The torrent's trackers by tier, in BEP 12 order, when the person edited
+ * them; the session saves them so that a restart keeps the edit.
+ *
+ * Returns: (transfer full) (nullable) (element-type GStrv): the tiers, or
+ *   %NULL when the trackers are those of the torrent as added
+ */
+GPtrArray *
+bt_torrent_dup_tracker_tiers (BtTorrent *self)
+{
+  g_autoptr(GArray) statuses = NULL;
+  GPtrArray *tiers;
+
+  g_return_val_if_fail (BT_IS_TORRENT (self), NULL);
+
+  if (!self->trackers_edited)
+    return NULL;
+  tiers = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  if (self->announcer == NULL)
+    return tiers;
+  statuses = bt_announcer_get_trackers (self->announcer);
+  for (guint i = 0; i < statuses->len;)
+    {
+      guint tier = g_array_index (statuses, BtTrackerStatus, i).tier;
+      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+      for (; i < statuses->len && g_array_index (statuses, BtTrackerStatus, i).tier == tier; i++)
+        g_strv_builder_add (builder, g_array_index (statuses, BtTrackerStatus, i).url);
+      g_ptr_array_add (tiers, g_strv_builder_end (builder));
+    }
+  return tiers;
+}
+
+/**
+ * bt_torrent_set_tracker_tiers:
+ * @tiers: (element-type GStrv): what bt_torrent_dup_tracker_tiers() gave
+ *   before, or an empty array for none
+ *
+ * Replaces the torrent's trackers with an edited list, when it is brought
+ * back from its resume record; call before starting it.
+ */
+void
+bt_torrent_set_tracker_tiers (BtTorrent *self,
+                              GPtrArray *tiers)
+{
+  g_return_if_fail (BT_IS_TORRENT (self));
+  g_return_if_fail (tiers != NULL);
+
+  if (self->announcer != NULL)
+    {
+      g_autoptr(GArray) statuses = bt_announcer_get_trackers (self->announcer);
+
+      for (guint i = 0; i < statuses->len; i++)
+        bt_announcer_remove_tracker (self->announcer, g_array_index (statuses, BtTrackerStatus, i).url);
+    }
+  for (guint i = 0; i < tiers->len; i++)
+    {
+      ensure_announcer (self);
+      bt_announcer_add_tier (self->announcer, g_ptr_array_index (tiers, i));
+    }
+  self->trackers_edited = TRUE;
 }
 
 /**

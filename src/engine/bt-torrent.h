@@ -182,6 +182,14 @@ GListModel     *bt_torrent_get_files          (BtTorrent              *self);
 GListModel     *bt_torrent_get_peers          (BtTorrent              *self);
 GListModel     *bt_torrent_get_trackers       (BtTorrent              *self);
 gboolean        bt_torrent_reannounce         (BtTorrent              *self);
+gboolean        bt_torrent_add_tracker        (BtTorrent              *self,
+                                               const char             *url,
+                                               GError                **error);
+gboolean        bt_torrent_remove_tracker     (BtTorrent              *self,
+                                               const char             *url);
+GPtrArray      *bt_torrent_dup_tracker_tiers  (BtTorrent              *self);
+void            bt_torrent_set_tracker_tiers  (BtTorrent              *self,
+                                               GPtrArray              *tiers);
 void            bt_torrent_set_file_priority  (BtTorrent              *self,
                                                guint                   file,
                                                BtPriority              priority);

@@ -662,6 +662,58 @@ test_udp (Fixture       *fixture,
   g_assert_cmpint (bt_fake_udp_tracker_get_last_announce (udp)->num_want, ==, 0);
 }
 
+/* The person edits the list while it runs: a tracker added when none
+ * works is asked at once; one added while another works waits its turn
+ * (BEP 12); removing the one in use, or the one being asked, moves on to
+ * the others at once. */
+static void
+test_edit (Fixture       *fixture,
+           gconstpointer  data)
+{
+  BtAnnouncerTiming timing = { .retry_first_ms = 60000, .retry_max_ms = 60000 };
+  g_autoptr(GArray) trackers = NULL;
+
+  bt_announcer_set_timing (fixture->announcer, &timing);
+  add_tier (fixture, fixture->dead_url, NULL);
+  bt_announcer_start (fixture->announcer);
+  WAIT_FOR (tracker_state (fixture, fixture->dead_url) == BT_TRACKER_STATE_ERROR);
+
+  /* The next try would be a minute away; the new tracker is asked now. */
+  g_assert_true (bt_announcer_add_tracker (fixture->announcer, fixture->good_url));
+  g_assert_false (bt_announcer_add_tracker (fixture->announcer, fixture->good_url));
+  WAIT_FOR (fixture->peers_found == 1);
+
+  /* Another one, after the working one: not asked. */
+  bt_fake_http_tracker_reply_hang (fixture->bad);
+  g_assert_true (bt_announcer_add_tracker (fixture->announcer, fixture->bad_url));
+  run_for (300);
+  g_assert_cmpuint (bt_fake_http_tracker_get_n_requests (fixture->bad), ==, 0);
+  trackers = bt_announcer_get_trackers (fixture->announcer);
+  g_assert_cmpuint (trackers->len, ==, 3);
+  g_assert_cmpuint (find_status (trackers, fixture->bad_url)->tier, ==, 2);
+  g_clear_pointer (&trackers, g_array_unref);
+
+  /* The working one goes: the walk moves on (the dead one backs off, so
+   * the hanging one is asked). */
+  g_assert_true (bt_announcer_remove_tracker (fixture->announcer, fixture->good_url));
+  g_assert_false (bt_announcer_remove_tracker (fixture->announcer, fixture->good_url));
+  WAIT_FOR (bt_fake_http_tracker_get_n_requests (fixture->bad) == 1);
+  g_assert_cmpint (tracker_state (fixture, fixture->bad_url), ==, BT_TRACKER_STATE_ANNOUNCING);
+
+  /* It goes too, mid-announce: tiers renumber, nothing dangles. */
+  g_assert_true (bt_announcer_remove_tracker (fixture->announcer, fixture->bad_url));
+  trackers = bt_announcer_get_trackers (fixture->announcer);
+  g_assert_cmpuint (trackers->len, ==, 1);
+  g_assert_cmpstr (g_array_index (trackers, BtTrackerStatus, 0).url, ==, fixture->dead_url);
+  g_assert_cmpuint (g_array_index (trackers, BtTrackerStatus, 0).tier, ==, 0);
+  g_assert_true (bt_announcer_remove_tracker (fixture->announcer, fixture->dead_url));
+  g_clear_pointer (&trackers, g_array_unref);
+  trackers = bt_announcer_get_trackers (fixture->announcer);
+  g_assert_cmpuint (trackers->len, ==, 0);
+  run_for (300);
+  g_assert_cmpuint (fixture->peers_found, ==, 1);
+}
+
 /* Announcers sharing a session's pacer start one turn at a time, and one
  * that goes away while it waits never sends its announce. */
 static void
@@ -733,6 +785,7 @@ main (int    argc,
   ADD_TEST ("scrape", test_scrape);
   ADD_TEST ("udp", test_udp);
   ADD_TEST ("paced", test_paced);
+  ADD_TEST ("edit", test_edit);
 #undef ADD_TEST
 
   return g_test_run ();

@@ -155,6 +155,15 @@ make_full_record (BtMetainfo *meta)
   resume->error = g_strdup ("The disk is full:\nfree some space");
   resume->upload_limit = 50 * 1024;
   resume->download_limit = G_GUINT64_CONSTANT (3000000000);
+  {
+    const char *tier1[] = { "udp://tracker.example.org:6969/announce",
+                            "https://backup.example.org/announce", NULL };
+    const char *tier2[] = { "http://other.example.net/announce?key=1", NULL };
+
+    resume->trackers = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+    g_ptr_array_add (resume->trackers, g_strdupv ((char **) tier1));
+    g_ptr_array_add (resume->trackers, g_strdupv ((char **) tier2));
+  }
   return resume;
 }
 
@@ -189,6 +198,12 @@ assert_records_equal (const BtResume *a,
   g_assert_cmpstr (a->error, ==, b->error);
   g_assert_cmpuint (a->upload_limit, ==, b->upload_limit);
   g_assert_cmpuint (a->download_limit, ==, b->download_limit);
+  g_assert_true ((a->trackers == NULL) == (b->trackers == NULL));
+  for (guint t = 0; a->trackers != NULL && t < a->trackers->len; t++)
+    g_assert_true (g_strv_equal (g_ptr_array_index (a->trackers, t),
+                                 g_ptr_array_index (b->trackers, t)));
+  g_assert_cmpuint (a->trackers != NULL ? a->trackers->len : 0, ==,
+                    b->trackers != NULL ? b->trackers->len : 0);
 }
 
 /* The record tests */
@@ -347,7 +362,8 @@ test_hostile (void)
       BtBencode *value = bt_bencode_dict_get_value (root, i);
       /* The limits came later: records from before have none. */
       gboolean optional = g_str_equal (key, "magnet-uri") || g_str_equal (key, "error")
-                          || g_str_equal (key, "upload-limit") || g_str_equal (key, "download-limit");
+                          || g_str_equal (key, "upload-limit") || g_str_equal (key, "download-limit")
+                          || g_str_equal (key, "trackers");
       g_autoptr(GBytes) without = mutate (good, key, NULL);
       g_autoptr(GBytes) retyped = NULL;
       g_autofree char *what = g_strdup_printf ("“%s” of the wrong type", key);
@@ -377,6 +393,42 @@ test_hostile (void)
     g_assert_cmpuint (back->upload_limit, ==, 0);
     g_assert_cmpuint (back->download_limit, ==, 0);
     assert_refused (negative, NULL, "a negative limit");
+  }
+
+  /* Edited trackers: tiers of non-empty clean URLs, or nothing. */
+  {
+    g_autoptr(GBytes) none = mutate (good, "trackers", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BtResume) back = bt_resume_new_from_bytes (none, meta, &error);
+    BtBencode *bad[4];
+
+    g_assert_no_error (error);
+    g_assert_null (back->trackers);
+
+    bad[0] = bt_bencode_new_list ();
+    bt_bencode_list_append (bad[0], bt_bencode_new_list ());
+    bad[1] = bt_bencode_new_list ();
+    bt_bencode_list_append (bad[1], bt_bencode_new_string ("http://a.example/announce"));
+    bad[2] = bt_bencode_new_list ();
+    {
+      BtBencode *tier = bt_bencode_new_list ();
+
+      bt_bencode_list_append (tier, bt_bencode_new_string ("http://a.example/\x1b[2J"));
+      bt_bencode_list_append (bad[2], tier);
+    }
+    bad[3] = bt_bencode_new_list ();
+    {
+      BtBencode *tier = bt_bencode_new_list ();
+
+      bt_bencode_list_append (tier, bt_bencode_new_integer (7));
+      bt_bencode_list_append (bad[3], tier);
+    }
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr(GBytes) mutated = mutate (good, "trackers", bad[i]);
+
+        assert_refused (mutated, NULL, "bad trackers");
+      }
   }
 
   /* A magnet record may go without "pieces" and files, but no other. */

@@ -283,6 +283,10 @@ test_restart (Fixture       *fixture,
   /* Its own speed limits, set while it runs and while paused. */
   bt_torrent_set_download_limit (torrent_at (session, 1, fixture), 40000);
   bt_torrent_set_upload_limit (torrent_at (session, 2, fixture), 7000);
+  /* A tracker the person added (the paused torrent does not call it). */
+  g_assert_true (bt_torrent_add_tracker (torrent_at (session, 2, fixture),
+                                         "udp://tracker.invalid:6969/announce", &error));
+  g_assert_no_error (error);
   for (guint i = 0; i < 3; i++)
     have[i] = bt_bitfield_copy (bt_torrent_get_have (torrent_at (session, i, fixture)));
   g_assert_true (bt_bitfield_is_complete (have[0]));
@@ -316,6 +320,15 @@ test_restart (Fixture       *fixture,
   g_assert_cmpuint (bt_torrent_get_upload_limit (torrent_at (session, 1, fixture)), ==, 0);
   g_assert_cmpuint (bt_torrent_get_upload_limit (torrent_at (session, 2, fixture)), ==, 7000);
   g_assert_cmpuint (bt_torrent_get_download_limit (torrent_at (session, 0, fixture)), ==, 0);
+  {
+    GListModel *trackers = bt_torrent_get_trackers (torrent_at (session, 2, fixture));
+    g_autoptr(BtTrackerInfo) info = NULL;
+
+    g_assert_cmpuint (g_list_model_get_n_items (trackers), ==, 1);
+    info = g_list_model_get_item (trackers, 0);
+    g_assert_cmpstr (bt_tracker_info_get_url (info), ==, "udp://tracker.invalid:6969/announce");
+    g_assert_null (bt_torrent_dup_tracker_tiers (torrent_at (session, 0, fixture)));
+  }
   g_assert_cmpint (bt_torrent_get_completed_time (torrent_at (session, 0, fixture)), >, 0);
   for (guint i = 0; i < 3; i++)
     g_signal_handlers_disconnect_by_data (torrent_at (session, i, fixture), &n_checks);

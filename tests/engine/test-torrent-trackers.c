@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include "bt-error.h"
 #include "bt-fake-tracker.h"
 #include "bt-metainfo-create.h"
 #include "bt-metainfo.h"
@@ -342,6 +343,82 @@ test_trackerless (Fixture       *fixture,
   g_assert_cmpuint (g_list_model_get_n_items (bt_torrent_get_trackers (torrent)), ==, 0);
 }
 
+/* The person adds and removes trackers on a running trackerless torrent:
+ * bad addresses are refused with a reason, a new tracker is asked at
+ * once, rows come and go, and the edited list is there to save. */
+static void
+test_edit (Fixture       *fixture,
+           gconstpointer  user_data)
+{
+  g_autoptr(BtMetainfo) meta = make_metainfo (fixture, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tiers = NULL;
+  BtAddOptions options = { .save_path = fixture->download_dir };
+  BtTorrent *torrent = bt_session_add (fixture->session, meta, &options, NULL, &error);
+  GListModel *trackers = bt_torrent_get_trackers (torrent);
+  const char *bad[] = { "", "tracker.example.org", "ftp://tracker.example.org/announce",
+                        "http:///announce", "udp://", "not a url at all" };
+  guint n_removed = 0;
+
+  g_assert_no_error (error);
+  g_assert_null (bt_torrent_dup_tracker_tiers (torrent));
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_false (bt_torrent_add_tracker (torrent, bad[i], &error));
+      g_assert_error (error, BT_ERROR, BT_ERROR_TRACKER_UNSUPPORTED);
+      g_clear_error (&error);
+    }
+  {
+    g_autofree char *huge = g_strnfill (3000, 'a');
+    g_autofree char *url = g_strconcat ("http://", huge, "/announce", NULL);
+
+    g_assert_false (bt_torrent_add_tracker (torrent, url, &error));
+    g_assert_error (error, BT_ERROR, BT_ERROR_TRACKER_UNSUPPORTED);
+    g_clear_error (&error);
+  }
+  g_assert_cmpuint (g_list_model_get_n_items (trackers), ==, 0);
+  g_assert_null (bt_torrent_dup_tracker_tiers (torrent));
+
+  /* Added while it downloads: asked at once, and working. */
+  g_assert_true (bt_torrent_add_tracker (torrent, fixture->udp_url, &error));
+  g_assert_no_error (error);
+  g_assert_false (bt_torrent_add_tracker (torrent, fixture->udp_url, &error));
+  g_assert_error (error, BT_ERROR, BT_ERROR_FAILED);
+  g_clear_error (&error);
+  g_assert_true (bt_torrent_add_tracker (torrent, fixture->dead_url, &error));
+  g_assert_cmpuint (g_list_model_get_n_items (trackers), ==, 2);
+  g_assert_true (wait_for_state (find_tracker (trackers, fixture->udp_url),
+                                 BT_TRACKER_STATE_WORKING));
+  g_assert_cmpuint (bt_fake_udp_tracker_get_n_announces (fixture->udp), >=, 1);
+
+  tiers = bt_torrent_dup_tracker_tiers (torrent);
+  g_assert_cmpuint (tiers->len, ==, 2);
+  g_assert_cmpstr (((char **) g_ptr_array_index (tiers, 0))[0], ==, fixture->udp_url);
+  g_assert_cmpstr (((char **) g_ptr_array_index (tiers, 1))[0], ==, fixture->dead_url);
+  g_clear_pointer (&tiers, g_ptr_array_unref);
+
+  /* Removed: its row goes, the other stays. */
+  g_signal_connect (trackers, "items-changed", G_CALLBACK (items_changed_cb), &n_removed);
+  g_assert_true (bt_torrent_remove_tracker (torrent, fixture->udp_url));
+  g_assert_false (bt_torrent_remove_tracker (torrent, fixture->udp_url));
+  g_assert_cmpuint (n_removed, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (trackers), ==, 1);
+  g_assert_null (find_tracker (trackers, fixture->udp_url));
+  g_assert_nonnull (find_tracker (trackers, fixture->dead_url));
+  g_signal_handlers_disconnect_by_data (trackers, &n_removed);
+
+  /* Brought back as saved: the list replaces the torrent's own. */
+  {
+    g_autoptr(GPtrArray) saved = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+    const char *tier[] = { fixture->http_url, NULL };
+
+    g_ptr_array_add (saved, g_strdupv ((char **) tier));
+    bt_torrent_set_tracker_tiers (torrent, saved);
+    g_assert_cmpuint (g_list_model_get_n_items (trackers), ==, 1);
+    g_assert_nonnull (find_tracker (trackers, fixture->http_url));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -354,6 +431,7 @@ main (int   argc,
   ADD ("stable-rows", test_stable_rows);
   ADD ("trackerless", test_trackerless);
   ADD ("self-not-counted", test_self_not_counted);
+  ADD ("edit", test_edit);
 #undef ADD
 
   return g_test_run ();
