@@ -673,8 +673,9 @@ check_completion (BtTorrent *self)
 
 typedef struct
 {
-  BtTorrent *torrent;
-  guint32    piece;
+  BtTorrent    *torrent;
+  GCancellable *run;      /* the run that wrote it: each start makes a new one */
+  guint32       piece;
 } CommitData;
 
 static void
@@ -684,6 +685,7 @@ commit_cb (GObject      *source,
 {
   CommitData *data = user_data;
   g_autoptr(BtTorrent) self = data->torrent;
+  g_autoptr(GCancellable) run = data->run;
   guint32 piece = data->piece;
   g_autoptr(GError) error = NULL;
 
@@ -744,6 +746,11 @@ commit_cb (GObject      *source,
     bt_picker_piece_failed (self->picker, piece, contributors);
   }
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  /* A write of the run that failed already (the disk filled up), ending
+   * after the person made room and resumed: the new run must not fail
+   * for it. */
+  if (run != self->cancellable)
     return;
 
   set_error (self, error);
@@ -832,6 +839,7 @@ maybe_commit (BtTorrent *self,
 
   data = g_new0 (CommitData, 1);
   data->torrent = g_object_ref (self);
+  data->run = g_object_ref (self->cancellable);
   data->piece = piece;
   self->committing++;
   bt_storage_commit_piece_async (self->storage, piece, bytes, self->cancellable, commit_cb, data);
