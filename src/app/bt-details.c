@@ -15,6 +15,7 @@
 #include "bt-piece-map.h"
 #include "bt-speed-limits.h"
 #include "bt-tracker-columns.h"
+#include "bt-tracker-editor.h"
 
 /*
  * Models:
@@ -37,6 +38,7 @@ struct _BtDetails
   GtkStack      *stack;
   BtPieceMap    *piece_map;
   BtSpeedLimits *speed_limits;
+  BtTrackerEditor *tracker_editor;
   GtkColumnView *peers_view;
   GtkColumnView *files_view;
   GtkColumnView *trackers_view;
@@ -204,6 +206,7 @@ update_trackers (BtDetails *self)
                                                                      self->trackers);
 
   gtk_column_view_set_model (self->trackers_view, model);
+  bt_tracker_editor_set_selection (self->tracker_editor, GTK_SINGLE_SELECTION (model));
   update_trackers_note (self);
 }
 
@@ -630,12 +633,14 @@ bt_details_class_init (BtDetailsClass *klass)
 
   g_type_ensure (BT_TYPE_PIECE_MAP);
   g_type_ensure (BT_TYPE_SPEED_LIMITS);
+  g_type_ensure (BT_TYPE_TRACKER_EDITOR);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/bt-details.ui");
   gtk_widget_class_bind_template_child (widget_class, BtDetails, box);
   gtk_widget_class_bind_template_child (widget_class, BtDetails, stack);
   gtk_widget_class_bind_template_child (widget_class, BtDetails, piece_map);
   gtk_widget_class_bind_template_child (widget_class, BtDetails, speed_limits);
+  gtk_widget_class_bind_template_child (widget_class, BtDetails, tracker_editor);
   gtk_widget_class_bind_template_child (widget_class, BtDetails, peers_view);
   gtk_widget_class_bind_template_child (widget_class, BtDetails, files_view);
   gtk_widget_class_bind_template_child (widget_class, BtDetails, trackers_view);
@@ -706,6 +711,7 @@ bt_details_set_torrent (BtDetails *self,
 
   bt_piece_map_set_torrent (self->piece_map, torrent);
   bt_speed_limits_set_torrent (self->speed_limits, torrent);
+  bt_tracker_editor_set_torrent (self->tracker_editor, torrent);
 
   if (torrent != NULL)
     {

@@ -308,5 +308,13 @@ bt_tracker_columns_model_new (GtkColumnView *view,
                             : G_LIST_MODEL (g_list_store_new (BT_TYPE_TRACKER_INFO));
   sorted = gtk_sort_list_model_new (g_steal_pointer (&source),
                                     g_object_ref (gtk_column_view_get_sorter (view)));
-  return GTK_SELECTION_MODEL (gtk_no_selection_new (G_LIST_MODEL (sorted)));
+  {
+    /* One row at a time, for Remove; none until the person picks one. */
+    GtkSingleSelection *selection = gtk_single_selection_new (G_LIST_MODEL (sorted));
+
+    gtk_single_selection_set_autoselect (selection, FALSE);
+    gtk_single_selection_set_can_unselect (selection, TRUE);
+    gtk_single_selection_set_selected (selection, GTK_INVALID_LIST_POSITION);
+    return GTK_SELECTION_MODEL (selection);
+  }
 }

@@ -1386,6 +1386,58 @@ test_trackers (AppFixture    *fixture,
     top = g_list_model_get_item (model, 0);
     g_assert_true (top == second);
   }
+
+  /* Editing the list: a bad address is refused with the engine's reason;
+   * a good one is added (Enter works like Add); Remove drops the
+   * selected row. */
+  {
+    GtkWidget *editor = template_child (details, "tracker_editor");
+    GtkEditable *entry = GTK_EDITABLE (template_child (editor, "url_entry"));
+    GtkWidget *add = template_child (editor, "add_button");
+    GtkWidget *remove = template_child (editor, "remove_button");
+    GtkLabel *reason = GTK_LABEL (template_child (editor, "error_label"));
+    GtkSingleSelection *selection = GTK_SINGLE_SELECTION (gtk_column_view_get_model (view));
+    g_autoptr(BtFakeUdpTracker) extra = bt_fake_udp_tracker_new ();
+    g_autofree char *extra_url = bt_fake_udp_tracker_get_url (extra);
+    GListModel *trackers = bt_torrent_get_trackers (torrent);
+
+    g_assert_true (is_mapped (editor));
+    g_assert_false (gtk_widget_get_sensitive (add));
+    g_assert_false (gtk_widget_get_sensitive (remove));
+
+    gtk_editable_set_text (entry, "ftp://tracker.example.org/announce");
+    g_assert_true (gtk_widget_get_sensitive (add));
+    g_signal_emit_by_name (add, "clicked");
+    g_assert_true (gtk_widget_get_visible (GTK_WIDGET (reason)));
+    g_assert_nonnull (strstr (gtk_label_get_text (reason), "not a tracker address"));
+    g_assert_cmpuint (g_list_model_get_n_items (trackers), ==, 2);
+
+    gtk_editable_set_text (entry, extra_url);
+    g_assert_false (gtk_widget_get_visible (GTK_WIDGET (reason)));
+    g_signal_emit_by_name (entry, "activate");
+    g_assert_cmpstr (gtk_editable_get_text (entry), ==, "");
+    g_assert_cmpuint (g_list_model_get_n_items (trackers), ==, 3);
+    wait.text = extra_url;
+    wait_until (label_shown, &wait, WAIT_TIMEOUT_MS, "the added tracker's row");
+
+    for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (selection)); i++)
+      {
+        g_autoptr(BtTrackerInfo) info = g_list_model_get_item (G_LIST_MODEL (selection), i);
+
+        if (info == first)
+          gtk_single_selection_set_selected (selection, i);
+      }
+    g_assert_true (gtk_widget_get_sensitive (remove));
+    g_signal_emit_by_name (remove, "clicked");
+    g_assert_cmpuint (g_list_model_get_n_items (trackers), ==, 2);
+    for (guint i = 0; i < g_list_model_get_n_items (trackers); i++)
+      {
+        g_autoptr(BtTrackerInfo) info = g_list_model_get_item (trackers, i);
+
+        g_assert_cmpstr (bt_tracker_info_get_url (info), !=, dead_url);
+      }
+    g_assert_false (gtk_widget_get_sensitive (remove));
+  }
 }
 
 /* 2,000 torrents: the list binds only the rows in view, and scrolling to
