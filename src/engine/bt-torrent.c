@@ -1872,7 +1872,7 @@ trackers_changed_cb (BtAnnouncer *announcer,
   }
 
   /* Removed ones (by the person) leave; the rest keep their places. */
-  if (g_hash_table_size (self->tracker_infos) + fresh->len > statuses->len)
+  if (g_hash_table_size (self->tracker_infos) > statuses->len)
     {
       g_autoptr(GHashTable) current = g_hash_table_new (g_str_hash, g_str_equal);
 
